@@ -1,0 +1,5 @@
+"""`python -m gobinopt` runs the command-line interface."""
+
+from gobinopt.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Section names to categories, for ELF, PE and Mach-O names alike.
+
+Mach-O names (``__gopclntab``) and PE names are normalised to the ELF spelling first, so one
+table serves every format.
+"""
+
+from __future__ import annotations
+
+from gobinopt.binary.interface import Category
+
+_EXACT: dict[str, Category] = {
+    # code
+    ".text": Category.CODE,
+    ".init": Category.CODE,
+    ".fini": Category.CODE,
+    ".stubs": Category.DYNAMIC,
+    # read-only data
+    ".rodata": Category.RODATA,
+    ".rdata": Category.RODATA,
+    ".eh_frame": Category.RODATA,
+    ".eh_frame_hdr": Category.RODATA,
+    ".gcc_except_table": Category.RODATA,
+    ".cstring": Category.RODATA,
+    ".const": Category.RODATA,
+    ".pdata": Category.RODATA,
+    ".xdata": Category.RODATA,
+    ".rsrc": Category.RODATA,
+    ".reloc": Category.DYNAMIC,
+    # Go runtime metadata
+    ".gopclntab": Category.GO_METADATA,
+    ".gosymtab": Category.GO_METADATA,
+    ".go.buildinfo": Category.GO_METADATA,
+    ".go.fipsinfo": Category.GO_METADATA,
+    ".go.module": Category.GO_METADATA,
+    ".typelink": Category.GO_METADATA,
+    ".itablink": Category.GO_METADATA,
+    ".noptrdata": Category.GO_METADATA,
+    ".gofunc": Category.GO_METADATA,
+    ".go.fuzzcntrs": Category.GO_METADATA,
+    # writable data
+    ".data": Category.DATA,
+    ".bss": Category.DATA,
+    ".noptrbss": Category.DATA,
+    ".tbss": Category.DATA,
+    ".tdata": Category.DATA,
+    ".init_array": Category.DATA,
+    ".fini_array": Category.DATA,
+    ".ctors": Category.DATA,
+    ".dtors": Category.DATA,
+    ".tls": Category.DATA,
+    ".common": Category.DATA,
+    # symbol tables
+    ".symtab": Category.SYMBOLS,
+    ".strtab": Category.SYMBOLS,
+    ".symtab_shndx": Category.SYMBOLS,
+    # dynamic linking
+    ".interp": Category.DYNAMIC,
+    ".dynsym": Category.DYNAMIC,
+    ".dynstr": Category.DYNAMIC,
+    ".dynamic": Category.DYNAMIC,
+    ".hash": Category.DYNAMIC,
+    ".gnu.hash": Category.DYNAMIC,
+    ".got": Category.DYNAMIC,
+    ".got.plt": Category.DYNAMIC,
+    ".plt": Category.DYNAMIC,
+    ".plt.got": Category.DYNAMIC,
+    ".plt.sec": Category.DYNAMIC,
+    ".idata": Category.DYNAMIC,
+    ".edata": Category.DYNAMIC,
+    ".la_symbol_ptr": Category.DYNAMIC,
+    ".nl_symbol_ptr": Category.DYNAMIC,
+    # headers
+    ".shstrtab": Category.HEADERS,
+    # other
+    ".comment": Category.OTHER,
+}
+
+_PREFIXES: tuple[tuple[str, Category], ...] = (
+    (".debug_", Category.DWARF),
+    (".zdebug_", Category.DWARF),
+    (".note", Category.NOTES),
+    (".rela.", Category.DYNAMIC),
+    (".rel.", Category.DYNAMIC),
+    (".rela", Category.DYNAMIC),
+    (".gnu.version", Category.DYNAMIC),
+    (".data.rel.ro", Category.GO_METADATA),
+    (".rodata.", Category.RODATA),
+    (".text.", Category.CODE),
+    (".data.", Category.DATA),
+    (".bss.", Category.DATA),
+    (".tbss.", Category.DATA),
+    (".tdata.", Category.DATA),
+    ("upx", Category.PACKED),
+)
+
+#: The categories in the order reports list them.
+ORDER: tuple[Category, ...] = tuple(Category)
+
+
+def normalise(name: str) -> str:
+    """Spell a PE or Mach-O section name the ELF way (``__gopclntab`` → ``.gopclntab``).
+
+    Mach-O drops the dots: ``__go_buildinfo`` is ELF's ``.go.buildinfo`` and ``__debug_info``
+    is ``.debug_info``.
+    """
+    if name.startswith("__"):
+        body = name[2:]
+        special = {
+            "go_buildinfo": ".go.buildinfo",
+            "go_fipsinfo": ".go.fipsinfo",
+            "go_module": ".go.module",
+            "go_fuzzcntrs": ".go.fuzzcntrs",
+            "data_rel_ro": ".data.rel.ro",
+        }
+        return special.get(body, "." + body)
+    return name
+
+
+def categorize(name: str) -> Category:
+    """The category of a section, by its (normalised) name; unknown names are OTHER."""
+    norm = normalise(name)
+    lower = norm.lower()
+    if lower in _EXACT:
+        return _EXACT[lower]
+    for prefix, category in _PREFIXES:
+        if lower.startswith(prefix):
+            return category
+    return Category.OTHER

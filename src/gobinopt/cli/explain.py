@@ -1,0 +1,279 @@
+"""``gobinopt explain``: the rich tables and the ``--json`` document of one binary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from gobinopt.errors import ExitStatus, GobinoptError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from gobinopt.explain import Explanation
+
+
+class By(StrEnum):
+    """What the main table breaks the binary down by."""
+
+    section = "section"
+    package = "package"
+    function = "function"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the explain command to ``app``."""
+
+    @app.command()
+    def explain(
+        binary: Path | None = typer.Argument(
+            None, help="The executable to explain (ELF, PE or Mach-O).", show_default=False
+        ),
+        example: bool = typer.Option(
+            False, "--example", help="Build the bundled example program with `go` and explain it."
+        ),
+        by: By = typer.Option(By.section, "--by", help="Break the binary down by this."),
+        top: int = typer.Option(20, "--top", min=0, help="Rows of packages/functions (0 = all)."),
+        as_json: bool = typer.Option(
+            False, "--json", help="Print the gobinopt.explain/v1 JSON document instead."
+        ),
+        measure: bool = typer.Option(
+            False, "--measure", help="Run strip and upx on temporary copies for exact savings."
+        ),
+    ) -> None:
+        """Show where every byte of BINARY goes and what each knob would save."""
+        from gobinopt.explain import explain as run_explain
+
+        if example == (binary is not None):
+            raise GobinoptError(
+                "give either a BINARY or --example",
+                hint="gobinopt explain ./mybinary",
+                status=ExitStatus.USAGE,
+            )
+        if binary is None:
+            from gobinopt.example import build_example
+
+            path = str(build_example())
+        else:
+            path = str(binary)
+        console = _console()
+        observer = _StatusObserver(console) if not as_json and sys.stderr.isatty() else None
+        if observer is not None:
+            with observer:
+                result = run_explain(path, measure=measure, observer=observer)
+        else:
+            result = run_explain(path, measure=measure)
+        if as_json:
+            from gobinopt.explain.document import to_document
+
+            typer.echo(json.dumps(to_document(result, top=top), indent=2))
+            return
+        render(result, console, by, top)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+class _StatusObserver:
+    """Shows the current stage in a transient spinner on stderr."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.console import Console
+
+        self._console = Console(stderr=True)
+        self._status = self._console.status("explaining")
+
+    def __enter__(self) -> _StatusObserver:
+        self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._status.stop()
+
+    def stage(self, name: str) -> None:
+        self._status.update(name)
+
+    def note(self, message: str) -> None:
+        self._console.log(message)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def _b(n: int) -> str:
+    return f"{n:,}"
+
+
+def _table(title: str, *columns: str) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for col in columns:
+        numeric = col in ("offset", "file bytes", "mem bytes", "bytes", "share", "funcs", "%")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=numeric)
+    return table
+
+
+def render(ex: Explanation, console: Console, by: By, top: int) -> None:
+    """Print the explanation as rich tables."""
+    lay = ex.layout
+    size = lay.file_size
+    head = (
+        f"[bold]{ex.path}[/]: {lay.format.value.upper()} {lay.bits}-bit {lay.machine} "
+        f"{lay.file_type}, {_b(size)} bytes"
+    )
+    if lay.interpreter:
+        head += f", dynamically linked ({lay.interpreter})"
+    elif lay.format.value == "elf":
+        head += ", statically linked"
+    console.print(head)
+    if ex.buildinfo is not None:
+        bi = ex.buildinfo
+        mod = f"{bi.main.path} {bi.main.version}" if bi.main else "-"
+        console.print(f"Go {bi.go_version} · path {bi.path or '-'} · module {mod}")
+
+    cats = _table("Bytes by category", "category", "file bytes", "share", "mem bytes")
+    for c in ex.categories:
+        cats.add_row(c.category.value, _b(c.file_size), _pct(c.file_size, size), _b(c.mem_size))
+    cats.add_section()
+    cats.add_row(
+        "total",
+        _b(sum(c.file_size for c in ex.categories)),
+        "100.0%",
+        _b(sum(c.mem_size for c in ex.categories)),
+    )
+    console.print(cats)
+
+    if by is By.section:
+        parts = _table(
+            "Every byte of the file",
+            "part",
+            "category",
+            "offset",
+            "file bytes",
+            "share",
+            "mem bytes",
+            "note",
+        )
+        for p in lay.parts:
+            note = ""
+            if p.uncompressed_size is not None:
+                note = f"compressed, {_b(p.uncompressed_size)} inflated"
+            elif p.file_size == 0 and p.mem_size:
+                note = "memory only"
+            parts.add_row(
+                p.name,
+                p.category.value,
+                f"{p.offset:#x}",
+                _b(p.file_size),
+                _pct(p.file_size, size),
+                _b(p.mem_size),
+                note,
+            )
+        parts.add_section()
+        parts.add_row(
+            "total",
+            "",
+            "",
+            _b(sum(p.file_size for p in lay.parts)),
+            "100.0%",
+            "",
+            f"file size {_b(size)}",
+        )
+        console.print(parts)
+    if ex.code is not None and by in (By.section, By.package):
+        _render_packages(ex, console, top if by is By.package else min(top or 10, 10))
+    if by is By.function:
+        _render_functions(ex, console, top)
+    if by is not By.section and ex.code is None:
+        console.print("no Go function table: nothing to break down by package or function")
+    if ex.buildinfo is not None and by is By.section:
+        _render_buildinfo(ex, console)
+    if ex.savings:
+        sav = _table(
+            "What each knob would save", "knob", "bytes", "share", "basis", "how", "detail / cost"
+        )
+        for s in ex.savings:
+            detail = s.detail + (f" — cost: {s.cost}" if s.cost else "")
+            sav.add_row(s.knob, _b(s.bytes), _pct(s.bytes, size), s.basis.value, s.how, detail)
+        console.print(sav)
+    for note in ex.notes:
+        console.print(f"note: {note}")
+
+
+def _render_packages(ex: Explanation, console: Console, top: int) -> None:
+    code = ex.code
+    assert code is not None
+    table = _table(
+        f"Code by Go package (.text {_b(code.text_size)} bytes)",
+        "package",
+        "bytes",
+        "share",
+        "funcs",
+    )
+    shown = code.packages if top <= 0 else code.packages[:top]
+    for p in shown:
+        table.add_row(
+            p.name or "(no package: go:/type: symbols)",
+            _b(p.size),
+            _pct(p.size, code.text_size),
+            _b(p.functions),
+        )
+    rest = code.packages[len(shown) :]
+    if rest:
+        rest_size = sum(p.size for p in rest)
+        table.add_row(
+            f"… {len(rest)} more packages",
+            _b(rest_size),
+            _pct(rest_size, code.text_size),
+            _b(sum(p.functions for p in rest)),
+        )
+    table.add_row(
+        "non-Go code and padding", _b(code.non_go_code), _pct(code.non_go_code, code.text_size), ""
+    )
+    table.add_section()
+    table.add_row(
+        ".text total", _b(code.text_size), "100.0%", _b(sum(p.functions for p in code.packages))
+    )
+    console.print(table)
+
+
+def _render_functions(ex: Explanation, console: Console, top: int) -> None:
+    if ex.pclntab is None or ex.code is None:
+        return
+    total = ex.code.text_size
+    table = _table("Largest Go functions", "function", "package", "bytes", "share")
+    shown = ex.top_functions(top)
+    for f in shown:
+        table.add_row(f.name, f.package, _b(f.size), _pct(f.size, total))
+    rest = len(ex.pclntab.functions) - len(shown)
+    if rest > 0:
+        rest_size = ex.code.go_code - sum(f.size for f in shown)
+        table.add_row(f"… {rest} more functions", "", _b(rest_size), _pct(rest_size, total))
+    table.add_row(
+        "non-Go code and padding", "", _b(ex.code.non_go_code), _pct(ex.code.non_go_code, total)
+    )
+    console.print(table)
+
+
+def _render_buildinfo(ex: Explanation, console: Console) -> None:
+    bi = ex.buildinfo
+    assert bi is not None
+    table = _table("Build info (from the binary)", "key", "value")
+    table.add_row("go", bi.go_version)
+    for key, value in bi.settings:
+        table.add_row(key, value if len(value) < 120 else value[:117] + "…")
+    for dep in bi.deps:
+        repl = f" => {dep.replace.path} {dep.replace.version}" if dep.replace else ""
+        table.add_row("dep", f"{dep.path} {dep.version}{repl}")
+    console.print(table)

@@ -1,0 +1,66 @@
+"""The bundled example Go program (a small net/http server), built on the spot with `go`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from gobinopt.errors import GobinoptError
+from gobinopt.tools import require
+
+
+def example_source() -> Path:
+    """Directory holding the bundled example's main.go and go.mod."""
+    return Path(str(resources.files("gobinopt") / "examples" / "webhello"))
+
+
+def cache_dir() -> Path:
+    """Where gobinopt keeps built artifacts (``$GOBINOPT_CACHE`` or ``~/.cache/gobinopt``)."""
+    base = os.environ.get("GOBINOPT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gobinopt"
+    )
+    return Path(base)
+
+
+def build_example(out_dir: Path | None = None) -> Path:
+    """Build the example with the `go` on PATH (default flags) and return the binary's path.
+
+    The result is cached by the hash of the sources and the Go version, so a second call is free.
+    """
+    go = require("go")
+    version = subprocess.run(
+        [go, "version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    src = example_source()
+    digest = hashlib.sha256(version.encode())
+    for name in sorted(os.listdir(src)):
+        digest.update(name.encode() + b"\0" + (src / name).read_bytes())
+    target_dir = out_dir or cache_dir() / "example"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"example-{digest.hexdigest()[:12]}"
+    if target.exists():
+        return target
+    with tempfile.TemporaryDirectory(prefix="gobinopt-example-") as tmp:
+        work = Path(tmp) / "src"
+        shutil.copytree(src, work)
+        env = dict(os.environ, GOTOOLCHAIN="local", GO111MODULE="on")
+        res = subprocess.run(
+            [go, "build", "-o", str(Path(tmp) / "example"), "."],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if res.returncode != 0:
+            raise GobinoptError(
+                f"building the bundled example failed: {res.stderr.strip().splitlines()[-1:]}",
+                hint="check that `go version` works",
+            )
+        shutil.move(str(Path(tmp) / "example"), target)
+    return target

@@ -1,0 +1,3 @@
+module example.com/gobinopt-example
+
+go 1.21

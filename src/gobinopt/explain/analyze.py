@@ -1,0 +1,204 @@
+"""``explain``: map a file, attribute its bytes, decode its Go metadata, compute savings."""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+import subprocess
+import tempfile
+from collections import defaultdict
+
+from gobinopt.binary import Category, Layout, map_file, read_layout
+from gobinopt.binary.categories import ORDER
+from gobinopt.explain.interface import (
+    Basis,
+    CategoryTotal,
+    CodeAttribution,
+    Explanation,
+    Saving,
+)
+from gobinopt.explain.savings import compute_savings
+from gobinopt.golang import GoMetadataError, PackageSize, PclnTab, read_buildinfo, read_pclntab
+from gobinopt.golang.interface import BuildInfo
+from gobinopt.observer import SILENT, Observer
+
+_TEXT_NAMES = (".text", "__text")
+
+
+def explain(path: str, *, measure: bool = False, observer: Observer = SILENT) -> Explanation:
+    """Explain one binary. ``measure`` runs strip and upx on temporary copies for exact savings.
+
+    Raises InputNotFoundError / BinaryFormatError for unusable input. Corrupt Go metadata in an
+    otherwise valid file is reported as a note, not an error: the section report still stands.
+    """
+    with map_file(path) as mapped:
+        observer.stage("reading headers")
+        layout = read_layout(path, mapped.data)
+        return _explain_mapped(path, layout, mapped.data, measure, observer)
+
+
+def _explain_mapped(
+    path: str, layout: Layout, data: bytes | mmap.mmap, measure: bool, observer: Observer
+) -> Explanation:
+    notes: list[str] = list(layout.notes)
+    buildinfo: BuildInfo | None = None
+    pclntab: PclnTab | None = None
+    if layout.packer:
+        notes.append(
+            f"packed by {layout.packer}: the sections shown are the packer's, not the program's; "
+            f"run `upx -d -o unpacked {os.path.basename(path)}` and explain the result"
+        )
+    else:
+        observer.stage("reading Go build info")
+        try:
+            buildinfo = read_buildinfo(data, layout)
+        except GoMetadataError as exc:
+            notes.append(f"Go build info unreadable: {exc.message}")
+        observer.stage("reading pclntab")
+        try:
+            pclntab = read_pclntab(data, layout)
+        except GoMetadataError as exc:
+            notes.append(f"Go function table unreadable: {exc.message}")
+        if buildinfo is None and pclntab is None and not any("unreadable" in n for n in notes):
+            notes.append("not a Go binary: no Go build info and no pclntab; sections only")
+    code = _attribute_code(layout, pclntab)
+    observer.stage("computing savings")
+    savings, saving_notes = compute_savings(layout, data, buildinfo, pclntab, code)
+    notes.extend(saving_notes)
+    if measure and not layout.packer:
+        savings = _measure(path, layout, savings, notes, observer)
+    return Explanation(
+        path=path,
+        layout=layout,
+        categories=_categories(layout),
+        buildinfo=buildinfo,
+        pclntab=pclntab,
+        code=code,
+        savings=tuple(savings),
+        notes=tuple(notes),
+    )
+
+
+def _categories(layout: Layout) -> tuple[CategoryTotal, ...]:
+    files: dict[Category, int] = defaultdict(int)
+    mems: dict[Category, int] = defaultdict(int)
+    for part in layout.parts:
+        files[part.category] += part.file_size
+        mems[part.category] += part.mem_size
+    size = layout.file_size or 1
+    return tuple(
+        CategoryTotal(cat, files[cat], mems[cat], files[cat] / size)
+        for cat in ORDER
+        if files[cat] or mems[cat]
+    )
+
+
+def _attribute_code(layout: Layout, pclntab: PclnTab | None) -> CodeAttribution | None:
+    if pclntab is None:
+        return None
+    text = layout.section(*_TEXT_NAMES)
+    sizes: dict[str, int] = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
+    for fn in pclntab.functions:
+        sizes[fn.package] += fn.size
+        counts[fn.package] += 1
+    packages = tuple(
+        sorted(
+            (PackageSize(name, size, counts[name]) for name, size in sizes.items()),
+            key=lambda p: (-p.size, p.name),
+        )
+    )
+    go_code = pclntab.go_code_size
+    text_size = text.mem_size or text.file_size if text is not None else go_code
+    return CodeAttribution(
+        text_size=text_size,
+        go_code=go_code,
+        non_go_code=max(0, text_size - go_code),
+        packages=packages,
+    )
+
+
+def _measure(
+    path: str, layout: Layout, savings: list[Saving], notes: list[str], observer: Observer
+) -> list[Saving]:
+    """Replace computed strip / estimated UPX figures with real runs on temporary copies."""
+    out = [s for s in savings if s.knob not in ("strip", "upx")]
+    with tempfile.TemporaryDirectory(prefix="gobinopt-measure-") as tmp:
+        stripped = os.path.join(tmp, "stripped")
+        strip = shutil.which("strip")
+        if strip is None:
+            notes.append("skipped: strip not found — install with `apt-get install binutils`")
+            out += [s for s in savings if s.knob == "strip"]
+            source = path
+        else:
+            observer.stage("measuring strip")
+            res = subprocess.run(
+                [strip, "--strip-all", "-o", stripped, path],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if res.returncode == 0:
+                got = layout.file_size - os.path.getsize(stripped)
+                out.append(
+                    Saving(
+                        "strip",
+                        "strip --strip-all BINARY",
+                        got,
+                        Basis.MEASURED,
+                        "strip --strip-all run on a copy",
+                        cost="same as -s -w; prefer the linker flags",
+                    )
+                )
+                source = stripped
+            else:
+                notes.append(f"strip failed: {_first_line(res.stderr)}")
+                source = path
+        upx = shutil.which("upx")
+        if upx is None:
+            notes.append("skipped: upx not found — install with `apt-get install upx-ucl`")
+            out += [s for s in savings if s.knob == "upx"]
+        else:
+            observer.stage("measuring upx --best --lzma")
+            packed = os.path.join(tmp, "packed")
+            res = subprocess.run(
+                [upx, "-q", "--best", "--lzma", "-o", packed, source],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if res.returncode == 0:
+                got = layout.file_size - os.path.getsize(packed)
+                out.append(
+                    Saving(
+                        "upx",
+                        "strip --strip-all BINARY && upx --best --lzma BINARY"
+                        if source != path
+                        else "upx --best --lzma BINARY",
+                        got,
+                        Basis.MEASURED,
+                        "upx --best --lzma run on a copy",
+                        cost="every start decompresses the program into memory; "
+                        "measure start-up before shipping it",
+                    )
+                )
+            else:
+                out.append(
+                    Saving(
+                        "upx",
+                        "upx --best --lzma BINARY",
+                        0,
+                        Basis.MEASURED,
+                        f"upx failed: {_first_line(res.stderr + res.stdout)}",
+                    )
+                )
+    out.sort(key=lambda s: (s.basis is Basis.ESTIMATE, -s.bytes))
+    return out
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return "no message"

@@ -1,0 +1,85 @@
+"""The explain seam: one binary's bytes attributed, its Go metadata, and what each knob saves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gobinopt.binary.interface import Category, Layout
+from gobinopt.golang.interface import BuildInfo, Function, PackageSize, PclnTab
+
+#: Version of the ``--json`` document; bump on any incompatible change (docs/explain-schema.md).
+SCHEMA = "gobinopt.explain/v1"
+
+
+class Basis(StrEnum):
+    """How a saving's byte count was obtained."""
+
+    #: Sizes of parts of this file that the knob removes (exact up to alignment).
+    COMPUTED = "computed"
+    #: Obtained by running the real tool on a temporary copy (``--measure``).
+    MEASURED = "measured"
+    #: A model (compression of a sample); labelled as such in every output.
+    ESTIMATE = "estimate"
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryTotal:
+    """File and memory bytes of one category, with its share of the file."""
+
+    category: Category
+    file_size: int
+    mem_size: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class Saving:
+    """What one knob would save on this binary, and how to apply it."""
+
+    knob: str
+    #: The exact flag or command that realizes it.
+    how: str
+    bytes: int
+    basis: Basis
+    detail: str
+    #: A cost to weigh against the saving (start-up latency, lost debuggability).
+    cost: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeAttribution:
+    """The executable text split into Go packages and the rest."""
+
+    text_size: int
+    go_code: int
+    #: .text bytes not covered by any Go function: cgo's C code, runtime assembly stubs of the C
+    #: toolchain, and padding.
+    non_go_code: int
+    packages: tuple[PackageSize, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Everything ``gobinopt explain`` reports about one binary."""
+
+    path: str
+    layout: Layout
+    categories: tuple[CategoryTotal, ...]
+    buildinfo: BuildInfo | None
+    pclntab: PclnTab | None
+    code: CodeAttribution | None
+    savings: tuple[Saving, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def is_go(self) -> bool:
+        """Whether Go metadata (build info or a function table) was found."""
+        return self.buildinfo is not None or self.pclntab is not None
+
+    def top_functions(self, n: int) -> tuple[Function, ...]:
+        """The ``n`` largest Go functions (all when ``n`` is 0)."""
+        if self.pclntab is None:
+            return ()
+        ranked = sorted(self.pclntab.functions, key=lambda f: (-f.size, f.name))
+        return tuple(ranked if n <= 0 else ranked[:n])

@@ -1,0 +1,249 @@
+"""What each knob would save on this binary, computed from its own parts, never guessed.
+
+Each rule looks at the parts a knob removes (DWARF for ``-w``, symbol tables for ``-s``, the
+file table's absolute paths for ``-trimpath``, …) and sums their bytes. UPX is the one estimate:
+an LZMA compression of a sample of the loaded bytes, labelled as such with its start-up cost.
+"""
+
+from __future__ import annotations
+
+import lzma
+import mmap
+import re
+from collections.abc import Iterable
+
+from gobinopt.binary.interface import Category, Format, Layout, Part, PartKind
+from gobinopt.explain.interface import Basis, CodeAttribution, Saving
+from gobinopt.golang.interface import BuildInfo, PclnTab
+
+#: How many bytes of the loaded image the UPX estimate compresses (in evenly spread chunks).
+UPX_SAMPLE_BYTES = 2 << 20
+_UPX_CHUNK = 128 << 10
+#: Bytes UPX adds on its own (stub, pack header, program headers), measured on UPX 4.2 amd64.
+_UPX_OVERHEAD = 40 << 10
+
+
+def go_minor(version: str) -> int | None:
+    """The minor version of a ``go1.N[.P]`` string (22 for ``go1.22.10``), None if unparsable."""
+    m = re.match(r"go1\.(\d+)", version)
+    return int(m.group(1)) if m else None
+
+
+def _sum(parts: Iterable[Part]) -> int:
+    return sum(p.file_size for p in parts)
+
+
+def compute_savings(
+    layout: Layout,
+    data: bytes | mmap.mmap,
+    buildinfo: BuildInfo | None,
+    pclntab: PclnTab | None,
+    code: CodeAttribution | None,
+) -> tuple[list[Saving], list[str]]:
+    """All applicable savings, largest first, and notes (such as "already optimized")."""
+    savings: list[Saving] = []
+    notes: list[str] = []
+    if layout.packer:
+        return savings, notes
+    is_go = buildinfo is not None or pclntab is not None
+    dwarf = [p for p in layout.parts if p.category is Category.DWARF]
+    symbols = [p for p in layout.parts if p.category is Category.SYMBOLS]
+    dwarf_bytes, sym_bytes = _sum(dwarf), _sum(symbols)
+    minor = go_minor(buildinfo.go_version) if buildinfo else None
+    s_implies_w = minor is None or minor >= 22
+    if is_go and dwarf_bytes:
+        packed = [p for p in dwarf if p.compressed]
+        detail = f"{len(dwarf)} DWARF sections"
+        if packed:
+            inflated = sum(p.uncompressed_size or 0 for p in packed)
+            detail += f" ({len(packed)} compressed; {inflated:,} bytes uncompressed)"
+        savings.append(
+            Saving(
+                "-ldflags=-w",
+                'go build -ldflags="-w"',
+                dwarf_bytes,
+                Basis.COMPUTED,
+                detail + " are not written",
+                cost="no source-level debugging (dlv, gdb)",
+            )
+        )
+    if is_go and (sym_bytes or (dwarf_bytes and s_implies_w)):
+        total = sym_bytes + (dwarf_bytes if s_implies_w else 0)
+        what = "symbol table (.symtab/.strtab)"
+        if s_implies_w and dwarf_bytes:
+            what += " and DWARF (since Go 1.22 -s implies -w)"
+        savings.append(
+            Saving(
+                "-ldflags=-s",
+                'go build -ldflags="-s -w"',
+                total,
+                Basis.COMPUTED,
+                f"{what} are not written",
+                cost="no symbols for perf/pprof of the binary alone; panics still symbolize",
+            )
+        )
+    if layout.format is Format.ELF:
+        removable = [
+            p
+            for p in layout.parts
+            if p.kind is PartKind.SECTION
+            and p.file_size
+            and p.mem_size == 0
+            and p.name != ".shstrtab"
+            and not p.name.startswith(".note")
+        ]
+        strip_bytes = _sum(removable) + 64 * len(removable) if removable else 0
+        if strip_bytes:
+            savings.append(
+                Saving(
+                    "strip",
+                    "strip --strip-all BINARY",
+                    strip_bytes,
+                    Basis.COMPUTED,
+                    f"{len(removable)} non-loaded sections ({', '.join(_names(removable))}) "
+                    "and their section headers are removed",
+                    cost="same as -s -w; prefer the linker flags (no extra step)",
+                )
+            )
+    trim = _trimpath_saving(buildinfo, pclntab)
+    if trim is not None:
+        savings.append(trim)
+    if layout.dynamic and is_go and code is not None:
+        dyn = _sum(p for p in layout.parts if p.category is Category.DYNAMIC)
+        cgo_pkgs = sum(p.size for p in code.packages if p.name in ("runtime/cgo", "_cgo_"))
+        est = dyn + code.non_go_code + cgo_pkgs
+        cgo = buildinfo.setting("CGO_ENABLED") if buildinfo else None
+        savings.append(
+            Saving(
+                "CGO_ENABLED=0",
+                "CGO_ENABLED=0 go build",
+                est,
+                Basis.ESTIMATE,
+                f"dynamic-linking sections ({dyn:,} B), non-Go code in .text "
+                f"({code.non_go_code:,} B) and runtime/cgo ({cgo_pkgs:,} B); "
+                f"binary needs {layout.interpreter or 'a loader'}"
+                + (f" and {', '.join(layout.needed)}" if layout.needed else "")
+                + (f"; built with CGO_ENABLED={cgo}" if cgo else ""),
+                cost="a static binary; net and os/user switch to their pure-Go versions "
+                "(C code you call through cgo will not build)",
+            )
+        )
+    upx = _upx_estimate(layout, data, savings)
+    if upx is not None:
+        savings.append(upx)
+    savings.sort(key=lambda s: (s.basis is Basis.ESTIMATE, -s.bytes))
+    if is_go and not any(s.basis is not Basis.ESTIMATE and s.bytes > 0 for s in savings):
+        notes.append(
+            "already optimized: no DWARF, no symbol table"
+            + ("" if layout.dynamic else ", statically linked")
+            + "; only packing (UPX) would shrink it further, at a start-up cost"
+        )
+    return savings, notes
+
+
+def _names(parts: list[Part], most: int = 4) -> list[str]:
+    names = [p.name for p in parts[:most]]
+    if len(parts) > most:
+        names.append(f"+{len(parts) - most} more")
+    return names
+
+
+def _trimpath_saving(buildinfo: BuildInfo | None, pclntab: PclnTab | None) -> Saving | None:
+    """Bytes the file table would lose if absolute build paths were trimmed."""
+    if pclntab is None or not pclntab.files:
+        return None
+    if buildinfo is not None and buildinfo.setting("-trimpath") == "true":
+        return None
+    goroot = _goroot(pclntab.files)
+    module = buildinfo.main.path if buildinfo and buildinfo.main else ""
+    absolute = [f for f in pclntab.files if f.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", f)]
+    if not absolute:
+        return None
+    main_dir = _main_dir(absolute, goroot)
+    saved = 0
+    for path in absolute:
+        saved += len(path) - len(_trim(path, goroot, main_dir, module))
+    if saved <= 0:
+        return None
+    return Saving(
+        "-trimpath",
+        "go build -trimpath",
+        saved,
+        Basis.COMPUTED,
+        f"{len(absolute)} absolute file paths in the pclntab file table shorten "
+        "(DWARF line tables shrink too when present); also makes builds reproducible",
+        cost="none at run time; stack traces show module paths instead of local paths",
+    )
+
+
+def _goroot(files: tuple[str, ...]) -> str | None:
+    for path in files:
+        idx = path.rfind("/src/runtime/")
+        if idx >= 0:
+            return path[: idx + len("/src/")]
+    return None
+
+
+def _main_dir(absolute: list[str], goroot: str | None) -> str | None:
+    rest = [p for p in absolute if not (goroot and p.startswith(goroot)) and "/pkg/mod/" not in p]
+    if not rest:
+        return None
+    prefix = rest[0].rsplit("/", 1)[0]
+    for p in rest[1:]:
+        while prefix and not p.startswith(prefix + "/"):
+            prefix = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+    return prefix or None
+
+
+def _trim(path: str, goroot: str | None, main_dir: str | None, module: str) -> str:
+    if goroot and path.startswith(goroot):
+        return path[len(goroot) :]
+    idx = path.find("/pkg/mod/")
+    if idx >= 0:
+        return path[idx + len("/pkg/mod/") :]
+    if main_dir and path.startswith(main_dir + "/"):
+        return (module or "main") + path[len(main_dir) :]
+    return path
+
+
+def _upx_estimate(layout: Layout, data: bytes | mmap.mmap, savings: list[Saving]) -> Saving | None:
+    """LZMA ratio of a sample of the loaded bytes, applied to what would remain after -s -w."""
+    loaded = [p for p in layout.parts if p.mem_size and p.file_size]
+    total = _sum(loaded)
+    if total < 64 << 10:
+        return None
+    # Take evenly spaced chunks across the loaded parts, as if they were one stream.
+    wanted = min(UPX_SAMPLE_BYTES, total)
+    n = max(1, wanted // _UPX_CHUNK)
+    stride = max(_UPX_CHUNK, total // n)
+    sample = bytearray()
+    stream_pos = 0
+    next_take = 0
+    for part in loaded:
+        while next_take < stream_pos + part.file_size and len(sample) < wanted:
+            inside = next_take - stream_pos
+            take = min(_UPX_CHUNK, part.file_size - inside)
+            start = part.offset + inside
+            sample += data[start : start + take]
+            next_take += stride
+        stream_pos += part.file_size
+    if not sample:
+        return None
+    ratio = len(lzma.compress(bytes(sample), preset=6)) / len(sample)
+    removable = max((s.bytes for s in savings if s.knob in ("-ldflags=-s", "strip")), default=0)
+    base = layout.file_size - removable
+    packed = int(total * ratio) + _UPX_OVERHEAD
+    saved = base - packed
+    if saved <= 0:
+        return None
+    return Saving(
+        "upx",
+        "upx --best --lzma BINARY (after -s -w)",
+        saved,
+        Basis.ESTIMATE,
+        f"estimate: LZMA compresses a {len(sample):,}-byte sample of the loaded image to "
+        f"{ratio:.0%}; packed size ≈ {packed:,} bytes; measure with --measure",
+        cost="every start decompresses the whole program into memory: start-up is typically "
+        "tens to hundreds of times slower and RSS grows by the unpacked size; "
+        "measure start-up before shipping it",
+    )

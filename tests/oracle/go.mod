@@ -1,0 +1,3 @@
+module gobinopt.test/oracle
+
+go 1.21
