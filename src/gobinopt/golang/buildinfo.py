@@ -237,8 +237,10 @@ def format_like_go_version_m(info: BuildInfo) -> str:
         if m.replace is None:
             lines.append(f"{word}\t{m.path}\t{m.version}\t{m.sum}")
         else:
+            # Go writes the replacement's own newline and then the outer one: a blank line.
             lines.append(f"{word}\t{m.path}\t{m.version}")
             mod("=>", m.replace)
+            lines.append("")
 
     if info.main is not None:
         mod("mod", info.main)
