@@ -22,6 +22,8 @@ TESTS = Path(__file__).resolve().parent
 PROGRAMS = TESTS / "programs"
 CACHE = TESTS / ".cache"
 PINNED_GO = "go1.26.6"
+# gobinopt's own caches (matrix artifacts, its GOCACHE, provisioned toolchains) persist here.
+os.environ.setdefault("GOBINOPT_CACHE", str(CACHE / "gobinopt"))
 
 
 def pinned_go() -> str:

@@ -68,6 +68,12 @@ _EXACT: dict[str, Category] = {
     ".idata": Category.DYNAMIC,
     ".edata": Category.DYNAMIC,
     ".la_symbol_ptr": Category.DYNAMIC,
+    ".stub_helper": Category.DYNAMIC,
+    ".unwind_info": Category.RODATA,
+    ".mod_init_func": Category.DATA,
+    ".thread_vars": Category.DATA,
+    ".thread_data": Category.DATA,
+    ".thread_bss": Category.DATA,
     ".nl_symbol_ptr": Category.DYNAMIC,
     # headers
     ".shstrtab": Category.HEADERS,
@@ -90,6 +96,7 @@ _PREFIXES: tuple[tuple[str, Category], ...] = (
     (".bss.", Category.DATA),
     (".tbss.", Category.DATA),
     (".tdata.", Category.DATA),
+    (".symbol_stub", Category.DYNAMIC),
     ("upx", Category.PACKED),
 )
 

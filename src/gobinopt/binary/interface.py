@@ -149,11 +149,12 @@ class Layout:
         return None
 
     def offset_of(self, address: int) -> int | None:
-        """File offset holding virtual ``address``, from the sections (then segments)."""
+        """File offset holding virtual ``address``, from loaded sections (then segments)."""
         for part in self.parts:
             if (
                 part.kind is PartKind.SECTION
                 and part.file_size
+                and part.mem_size
                 and part.address <= address < part.address + part.file_size
             ):
                 return part.offset + (address - part.address)

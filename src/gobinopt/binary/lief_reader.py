@@ -208,8 +208,8 @@ def _lief() -> Any:
 class _BufferIO(io.RawIOBase):
     """A read-only file object over a buffer, so LIEF copies the bytes once into its own vector.
 
-    ``patches`` overwrite ranges in the copy LIEF receives (never in the file), to keep LIEF
-    from following header fields the pre-flight found to point past the end of the file.
+    ``patches`` overwrite ranges in the copy LIEF receives (never the file itself): the symbol
+    table fields LIEF should not decode (see the module docstring).
     """
 
     def __init__(self, view: memoryview, patches: dict[int, bytes] | None = None) -> None:
@@ -282,11 +282,28 @@ def _rwx(read: bool, write: bool, execute: bool) -> str:
     return ("R" if read else "-") + ("W" if write else "-") + ("X" if execute else "-")
 
 
-def _past_end(path: str, what: str, offset: int, size: int, file_size: int) -> BinaryFormatError:
+def _past_end(
+    path: str, what: str, offset: int, size: int, limit: int, of: str = "the file"
+) -> BinaryFormatError:
     return BinaryFormatError(
-        f"{path}: {what} (offset {offset}, {size} bytes) extends past the end of the file "
-        f"({file_size} bytes); truncated or corrupt"
+        f"{path}: {what} (offset {offset}, {size} bytes) extends past the end of {of} "
+        f"({limit} bytes); truncated or corrupt"
     )
+
+
+def _text(obj: Any, attr: str = "name") -> str:
+    """A string attribute of a LIEF object, whatever bytes the file holds there.
+
+    LIEF raises UnicodeDecodeError for names that are not UTF-8 (Mach-O) or hands back
+    ``bytes`` (PE); both become text with replacement characters.
+    """
+    try:
+        value = getattr(obj, attr)
+    except UnicodeDecodeError as exc:
+        value = exc.object
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).split(b"\0", 1)[0].decode("utf-8", "replace")
+    return str(value)
 
 
 def _enum_int(value: Any) -> int:
@@ -447,7 +464,7 @@ class _PeParse:
         names: list[str] = []
         content_end = max(p.end for p in parts)
         for sec in sections:
-            name = self._long_name(str(sec.name))
+            name = self._long_name(_text(sec))
             names.append(name)
             raw_off = int(sec.pointerto_raw_data)
             raw_size = int(sec.sizeof_raw_data)
@@ -498,7 +515,7 @@ class _PeParse:
                 )
             )
 
-        needed = tuple(str(imp.name) for imp in binary.imports)
+        needed = tuple(_text(imp) for imp in binary.imports)
         packer = "UPX" if {"UPX0", "UPX1"} & set(names) else None
         tiled = tile(parts, size, loads, self.notes)
         return Layout(
@@ -656,6 +673,9 @@ class _MachoPreflight:
 
     def __init__(self, path: str, data: Data, base: int, length: int) -> None:
         self.path = path
+        self.base = base
+        #: What the bounds are, for messages: a fat slice's tables must stay inside the slice.
+        self.of = "the file" if base == 0 and length == len(data) else "its fat slice"
         magic = bytes(data[base : base + 4])
         self.bits, self.little = MACHO_MAGICS[magic]
         e = "<" if self.little else ">"
@@ -675,7 +695,9 @@ class _MachoPreflight:
         ) = _u(e + "IIIIIII", data, base)
         cmds_end = self.header_size + sizeofcmds
         if cmds_end > length:
-            raise _past_end(path, "load commands", base + self.header_size, sizeofcmds, length)
+            raise _past_end(
+                path, "load commands", base + self.header_size, sizeofcmds, length, self.of
+            )
         if ncmds * 8 > sizeofcmds:
             raise BinaryFormatError(
                 f"{path}: corrupt Mach-O header ({ncmds} load commands cannot fit in "
@@ -685,6 +707,7 @@ class _MachoPreflight:
         #: LC_SYMTAB extents (symoff, symbol bytes, stroff, strsize), slice-relative.
         self.symtabs: list[tuple[int, int, int, int]] = []
         self.patches: dict[int, bytes] = {}
+        self.nsects = 0
         seg_hdr, sect_size, nlist = (72, 80, 16) if self.bits == 64 else (56, 68, 12)
         at = self.header_size
         for i in range(ncmds):
@@ -699,6 +722,7 @@ class _MachoPreflight:
                 if cmdsize < seg_hdr:
                     raise BinaryFormatError(f"{path}: load command {i} is a truncated segment")
                 (nsects,) = _u(e + "I", data, body + seg_hdr - 8)
+                self.nsects += nsects
                 if seg_hdr + nsects * sect_size > cmdsize:
                     raise BinaryFormatError(
                         f"{path}: segment load command {i} claims {nsects} sections but has "
@@ -724,7 +748,7 @@ class _MachoPreflight:
 
     def _table(self, what: str, offset: int, size: int, length: int) -> None:
         if size and offset + size > length:
-            raise _past_end(self.path, what, offset, size, length)
+            raise _past_end(self.path, what, self.base + offset, size, length, self.of)
 
 
 def _macho_slice(path: str, data: Data, base: int, length: int) -> _Thin:
@@ -760,7 +784,7 @@ class _MachoSlice:
         if not size:
             return
         if offset + size > self.length:
-            raise _past_end(self.path, name, self.base + offset, size, self.length)
+            raise _past_end(self.path, name, self.base + offset, size, self.length, self.pre.of)
         self.parts.append(Part(name, PartKind.TABLE, category, self.base + offset, size))
 
     def build(self, binary: Any) -> _Thin:
@@ -776,11 +800,13 @@ class _MachoSlice:
         )
         segments: list[Segment] = []
         for seg in binary.segments:
-            seg_name = str(seg.name)
+            seg_name = _text(seg)
             seg_off = int(seg.file_offset)
             seg_size = int(seg.file_size)
             if seg_size and seg_off + seg_size > length:
-                raise _past_end(path, f"segment {seg_name}", base + seg_off, seg_size, length)
+                raise _past_end(
+                    path, f"segment {seg_name}", base + seg_off, seg_size, length, self.pre.of
+                )
             prot = int(seg.init_protection)
             flags = _rwx(bool(prot & 1), bool(prot & 2), bool(prot & 4))
             vsize = int(seg.virtual_size)
@@ -797,6 +823,10 @@ class _MachoSlice:
             for sec in seg.sections:
                 self._section(sec, seg_off, seg_size, vsize, flags)
         self._linkedit(binary)
+        notes: list[str] = []
+        read = sum(1 for p in self.parts if p.kind is PartKind.SECTION)
+        if read != self.pre.nsects:
+            notes.append(f"the load commands declare {self.pre.nsects} sections, LIEF read {read}")
         cpu = self.pre.cputype
         return _Thin(
             parts=self.parts,
@@ -805,12 +835,13 @@ class _MachoSlice:
             bits=self.pre.bits,
             little_endian=self.pre.little,
             file_type=MACHO_FILETYPES.get(self.pre.filetype, f"filetype {self.pre.filetype}"),
-            interpreter=str(binary.dylinker.name) if binary.has_dylinker else None,
-            needed=tuple(str(lib.name) for lib in binary.libraries),
+            interpreter=_text(binary.dylinker) if binary.has_dylinker else None,
+            needed=tuple(_text(lib) for lib in binary.libraries),
+            notes=notes,
         )
 
     def _section(self, sec: Any, seg_off: int, seg_size: int, seg_vsize: int, flags: str) -> None:
-        name = str(sec.name)
+        name = _text(sec)
         size = int(sec.size)
         offset = int(sec.offset)
         address = int(sec.virtual_address)
@@ -830,7 +861,9 @@ class _MachoSlice:
             )
             return
         if size and offset + size > self.length:
-            raise _past_end(self.path, f"section {name}", self.base + offset, size, self.length)
+            raise _past_end(
+                self.path, f"section {name}", self.base + offset, size, self.length, self.pre.of
+            )
         self.parts.append(
             Part(
                 name,

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from gobinopt import __version__
-from gobinopt.cli import doctor, explain
+from gobinopt.cli import doctor, explain, matrix
 
 HELP = """Measure why a Go binary is as big as it is, what each knob would save, and what it
 costs.
@@ -43,4 +43,5 @@ def build_app() -> Any:
 
     explain.register(app)
     doctor.register(app)
+    matrix.register(app)
     return typer.main.get_command(app)

@@ -60,7 +60,12 @@ def read_buildinfo(data: bytes | mmap.mmap, layout: Layout | None = None) -> Bui
     if not version:
         raise GoMetadataError("Go build info has an empty Go version")
     modinfo = modinfo[16:-16] if len(modinfo) >= 33 and modinfo[-17] == "\n" else ""
-    return parse_modinfo(version, modinfo, at)
+    if not version.startswith("go") or any(ord(c) < 0x20 for c in version):
+        raise GoMetadataError(f"Go build info has a malformed Go version {version[:40]!r}")
+    try:
+        return parse_modinfo(version, modinfo, at)
+    except (ValueError, OverflowError) as exc:
+        raise GoMetadataError(f"Go build info: malformed module info ({exc})") from None
 
 
 def _uvarint(data: bytes | mmap.mmap, pos: int) -> tuple[int, int]:
@@ -209,15 +214,18 @@ def _go_unquote_prefix(s: str) -> tuple[str, str]:
             out.append(_ESCAPES[nxt])
             i += 2
         elif nxt == "x":
-            raw.append(int(s[i + 2 : i + 4], 16))
+            raw.append(_digits(s[i + 2 : i + 4], 16, 2, 0xFF))
             i += 4
         elif nxt in ("u", "U"):
             width = 4 if nxt == "u" else 8
+            code = _digits(s[i + 2 : i + 2 + width], 16, width, 0x10FFFF)
+            if 0xD800 <= code <= 0xDFFF:
+                raise GoMetadataError("Go build info: surrogate in a quoted build setting")
             flush()
-            out.append(chr(int(s[i + 2 : i + 2 + width], 16)))
+            out.append(chr(code))
             i += 2 + width
         elif nxt.isdigit():
-            raw.append(int(s[i + 1 : i + 4], 8))
+            raw.append(_digits(s[i + 1 : i + 4], 8, 3, 0xFF))
             i += 4
         else:
             flush()
@@ -225,6 +233,17 @@ def _go_unquote_prefix(s: str) -> tuple[str, str]:
             i += 2
     flush()
     return "".join(out), ""
+
+
+def _digits(text: str, base: int, width: int, limit: int) -> int:
+    """An escape's digits as strconv.Unquote accepts them, else GoMetadataError."""
+    allowed = "01234567" if base == 8 else "0123456789abcdefABCDEF"
+    if len(text) != width or any(c not in allowed for c in text):
+        raise GoMetadataError(f"Go build info: invalid escape {text!r} in a quoted build setting")
+    value = int(text, base)
+    if value > limit:
+        raise GoMetadataError(f"Go build info: escape {text!r} out of range")
+    return value
 
 
 def format_like_go_version_m(info: BuildInfo) -> str:

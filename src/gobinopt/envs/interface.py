@@ -1,0 +1,50 @@
+"""The environments seam: where `go build` runs, and what that place is (its fingerprint)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gobinopt.errors import GobinoptError
+
+
+class BuildEnvironmentError(GobinoptError):
+    """An environment cannot be used (its tool is missing, it is not supported here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """Outcome of one `go build`: the artifact, or the compiler's message."""
+
+    ok: bool
+    path: str
+    seconds: float
+    message: str = ""
+
+
+class BuildEnvironment(Protocol):
+    """A place that can build Go programs and describe itself."""
+
+    name: str
+    kind: str
+
+    def fingerprint(self, go: str) -> dict[str, str]:
+        """OS and distro, kernel, libc family and version, linker, Go version and env, WSL."""
+        ...
+
+    def build(
+        self,
+        go: str,
+        directory: str,
+        package: str,
+        args: list[str],
+        cgo: bool,
+        out: str,
+        gocache: str,
+    ) -> BuildResult:
+        """Run `go build` and return where the artifact is, or why it failed."""
+        ...
+
+    def missing_tool(self, cgo: bool) -> str | None:
+        """The tool this environment lacks for such a build, or None when it can build."""
+        ...

@@ -1,0 +1,157 @@
+"""The host itself (`native`), and the host with `CC=musl-gcc` (`musl`, cgo linked statically)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import time
+
+from gobinopt.envs.interface import BuildResult
+from gobinopt.tools import which
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = (res.stdout or res.stderr).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def _os_release() -> str:
+    try:
+        with open("/etc/os-release", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("PRETTY_NAME="):
+                    return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def in_wsl() -> bool:
+    """Whether this Linux runs inside WSL (its kernel says Microsoft, or WSL set its variable)."""
+    if os.environ.get("WSL_DISTRO_NAME"):
+        return True
+    try:
+        with open("/proc/version", encoding="utf-8") as fh:
+            return "microsoft" in fh.read().lower()
+    except OSError:
+        return False
+
+
+class NativeEnvironment:
+    """Builds on the host with the host's C toolchain."""
+
+    kind = "native"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def cc(self) -> str | None:
+        """The C compiler cgo builds use here (None: Go's default `gcc`/`cc`)."""
+        return None
+
+    def missing_tool(self, cgo: bool) -> str | None:
+        """`gcc` is needed for cgo builds on the host."""
+        if cgo and which("gcc") is None and which("cc") is None:
+            return "gcc"
+        return None
+
+    def extra_ldflags(self, cgo: bool) -> str:
+        """Linker flags this environment adds (none on the host)."""
+        return ""
+
+    def libc(self) -> str:
+        """The C library family and version the host links against."""
+        family, version = platform.libc_ver()
+        return f"{family} {version}".strip() or _first_line(["ldd", "--version"])
+
+    def fingerprint(self, go: str) -> dict[str, str]:
+        """What this place is, so results from different places are never mixed up."""
+        env = _first_line([go, "env", "GOOS"]) + "/" + _first_line([go, "env", "GOARCH"])
+        return {
+            "environment": self.name,
+            "kind": self.kind,
+            "os": _os_release(),
+            "kernel": platform.release(),
+            "machine": platform.machine(),
+            "libc": self.libc(),
+            "linker": _first_line(["ld", "--version"]),
+            "cc": _first_line([self.cc() or "gcc", "--version"]),
+            "go": _first_line([go, "version"]),
+            "goenv": env + " GOAMD64=" + _first_line([go, "env", "GOAMD64"]),
+            "wsl": str(in_wsl()).lower(),
+        }
+
+    def build(
+        self,
+        go: str,
+        directory: str,
+        package: str,
+        args: list[str],
+        cgo: bool,
+        out: str,
+        gocache: str,
+    ) -> BuildResult:
+        """`go build ARGS -o OUT PACKAGE` in ``directory`` (GOROOT/src for std packages)."""
+        env = dict(
+            os.environ,
+            GOCACHE=gocache,
+            GOTOOLCHAIN="local",
+            CGO_ENABLED="1" if cgo else "0",
+            GOFLAGS="-buildvcs=false",
+        )
+        env.pop("GOROOT", None)
+        cc = self.cc()
+        if cc and cgo:
+            env["CC"] = cc
+        cwd = directory or os.path.join(_first_line([go, "env", "GOROOT"]), "src")
+        start = time.monotonic()
+        try:
+            res = subprocess.run(
+                [go, "build", *args, "-o", out, package],
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=1800,
+            )
+        except subprocess.TimeoutExpired:
+            return BuildResult(False, out, time.monotonic() - start, "go build timed out")
+        seconds = time.monotonic() - start
+        if res.returncode != 0:
+            text = (res.stderr or res.stdout).strip().splitlines()
+            return BuildResult(False, out, seconds, " / ".join(text[-6:]) or "go build failed")
+        return BuildResult(True, out, seconds)
+
+
+class MuslEnvironment(NativeEnvironment):
+    """The host with `CC=musl-gcc`: cgo variants are linked statically against musl."""
+
+    kind = "musl"
+
+    def cc(self) -> str | None:
+        """musl-gcc, the wrapper from Debian's musl-tools."""
+        return which("musl-gcc")
+
+    def missing_tool(self, cgo: bool) -> str | None:
+        """musl-gcc is needed for cgo builds."""
+        return "musl-gcc" if cgo and which("musl-gcc") is None else None
+
+    def extra_ldflags(self, cgo: bool) -> str:
+        """Link cgo variants externally and statically."""
+        return "-linkmode external -extldflags -static" if cgo else ""
+
+    def libc(self) -> str:
+        """musl, with the version its loader reports."""
+        for path in ("/usr/lib/musl/lib/libc.so", "/lib/ld-musl-x86_64.so.1"):
+            if os.path.exists(path):
+                text = subprocess.run([path], capture_output=True, text=True, check=False).stderr
+                for line in text.splitlines():
+                    if line.startswith("Version"):
+                        return "musl " + line.split()[-1]
+        return "musl"

@@ -1,0 +1,315 @@
+"""Run a plan: one `go build` per build spec (in parallel), post pipelines on copies, analysis,
+probe, and one stored record per variant keyed by a content hash.
+
+The key of a variant hashes (source tree, toolchain version, environment fingerprint, spec), so
+an unchanged variant is never rebuilt and a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from gobinopt.envs.interface import BuildResult
+from gobinopt.envs.native import MuslEnvironment, NativeEnvironment
+from gobinopt.errors import GobinoptError
+from gobinopt.example import cache_dir
+from gobinopt.matrix.interface import BuildSpec, Environment, Variant
+from gobinopt.matrix.plan import Plan
+from gobinopt.store.sqlite import Store
+from gobinopt.tools import skipped_message
+
+#: Statuses a stored variant can have.
+OK, BROKEN, SKIPPED = "ok", "broken", "skipped"
+
+
+class RunObserver(Protocol):
+    """Progress of a matrix run (the CLI draws it; the library never prints)."""
+
+    def variant_done(self, variant: Variant, record: dict[str, Any], cached: bool) -> None:
+        """A variant finished (or was found in the store when ``cached``)."""
+
+    def build_started(self, build: BuildSpec) -> None:
+        """A `go build` started."""
+
+
+class _Silent:
+    def variant_done(self, variant: Variant, record: dict[str, Any], cached: bool) -> None:
+        """Ignore."""
+
+    def build_started(self, build: BuildSpec) -> None:
+        """Ignore."""
+
+
+@dataclass
+class RunSummary:
+    """What a run did: records of every variant of the plan, and how many were reused."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    built: int = 0
+    reused: int = 0
+
+
+def source_hash(directory: str) -> str:
+    """Content hash of a program's source tree (file names and bytes; .git and caches skipped)."""
+    digest = hashlib.sha256()
+    if not directory:
+        return "std"
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "testdata")
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            digest.update(os.path.relpath(path, directory).encode() + b"\0")
+            with open(path, "rb") as fh:
+                digest.update(hashlib.sha256(fh.read()).digest())
+    return digest.hexdigest()
+
+
+def _backend(env: Environment) -> NativeEnvironment | None:
+    if env.kind == "native":
+        return NativeEnvironment(env.name)
+    if env.kind == "musl":
+        return MuslEnvironment(env.name)
+    return None
+
+
+class Runner:
+    """Executes a plan against a store."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        store: Store,
+        *,
+        jobs: int | None = None,
+        force: bool = False,
+        observer: RunObserver | None = None,
+        workdir: Path | None = None,
+        analyze: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.store = store
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self.force = force
+        self.observer: RunObserver = observer or _Silent()
+        self.workdir = workdir or cache_dir() / "artifacts"
+        self.gocache = str(cache_dir() / "gocache")
+        self.analyze = analyze or analyze_binary
+        self._source = source_hash(plan.matrix.program.directory)
+        self._toolchains: dict[str, tuple[str, str] | GobinoptError] = {}
+        self._fingerprints: dict[tuple[str, str], dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def _toolchain(self, value: str) -> tuple[str, str] | GobinoptError:
+        with self._lock:
+            if value not in self._toolchains:
+                from gobinopt.toolchains import resolve
+
+                try:
+                    self._toolchains[value] = resolve(value)
+                except GobinoptError as exc:
+                    self._toolchains[value] = exc
+            return self._toolchains[value]
+
+    def _fingerprint(self, env: Environment, go: str) -> dict[str, str]:
+        with self._lock:
+            if (env.name, go) not in self._fingerprints:
+                backend = _backend(env)
+                fp = (
+                    backend.fingerprint(go)
+                    if backend
+                    else {"environment": env.name, "kind": env.kind}
+                )
+                self._fingerprints[(env.name, go)] = fp
+            return self._fingerprints[(env.name, go)]
+
+    def key(self, variant: Variant, go_version: str, fingerprint: dict[str, str]) -> str:
+        """Content hash of (source tree, toolchain, environment fingerprint, spec, pipeline)."""
+        blob = json.dumps(
+            {
+                "source": self._source,
+                "program": asdict(self.plan.matrix.program),
+                "toolchain": go_version,
+                "fingerprint": fingerprint,
+                "spec": asdict(variant.build),
+                "pipeline": [[s.kind, *s.args] for s in variant.pipeline.steps],
+            },
+            sort_keys=True,
+        ).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(self) -> RunSummary:
+        """Run every build group (at most ``jobs`` at once) and return all records."""
+        summary = RunSummary()
+        groups: dict[BuildSpec, list[Variant]] = {}
+        for v in self.plan.variants:
+            groups.setdefault(v.build, []).append(v)
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = [pool.submit(self._group, b, vs) for b, vs in groups.items()]
+            for fut in futures:
+                records, built, reused = fut.result()
+                summary.records.extend(records)
+                summary.built += built
+                summary.reused += reused
+        return summary
+
+    def _base_record(self, v: Variant, go_version: str, fp: dict[str, str]) -> dict[str, Any]:
+        return {
+            "variant_id": v.id,
+            "label": v.label(),
+            "matrix": self.plan.matrix.program.name,
+            "spec": {
+                "environment": v.build.environment,
+                "toolchain": v.build.toolchain,
+                "CGO_ENABLED": int(v.build.cgo),
+                "buildmode": v.build.buildmode,
+                "ldflags": v.build.ldflags,
+                "trimpath": v.build.trimpath,
+                "post": v.pipeline.name,
+            },
+            "go_build": v.build.go_args(),
+            "post_steps": [s.label for s in v.pipeline.steps],
+            "go_version": go_version,
+            "fingerprint": fp,
+        }
+
+    def _group(
+        self, build: BuildSpec, variants: list[Variant]
+    ) -> tuple[list[dict[str, Any]], int, int]:
+        env = self.plan.matrix.environment(build.environment)
+        tc = self._toolchain(build.toolchain)
+        if isinstance(tc, GobinoptError):
+            reason = f"skipped: {tc.message}" + (f" — {tc.hint}" if tc.hint else "")
+            skipped = [self._skip(v, "", {}, reason) for v in variants]
+            for v, rec in zip(variants, skipped, strict=True):
+                self.observer.variant_done(v, rec, False)
+            return skipped, 0, 0
+        go, go_version = tc
+        fp = self._fingerprint(env, go)
+        keys = {v: self.key(v, go_version, fp) for v in variants}
+        todo = [v for v in variants if self.force or not self.store.has(keys[v])]
+        cached = [v for v in variants if v not in todo]
+        records: list[dict[str, Any]] = []
+        for v in cached:
+            rec = self.store.get(keys[v]) or self._skip(v, go_version, fp, "vanished from store")
+            records.append(rec)
+            self.observer.variant_done(v, rec, True)
+        if not todo:
+            return records, 0, len(cached)
+        backend = _backend(env)
+        if backend is None:
+            reason = f"skipped: {env.kind} environments are not supported by this version"
+            for v in todo:
+                records.append(self._finish(v, keys[v], self._skip(v, go_version, fp, reason)))
+            return records, 0, len(cached)
+        missing = backend.missing_tool(build.cgo)
+        if missing:
+            for v in todo:
+                rec = self._skip(v, go_version, fp, skipped_message(missing))
+                records.append(self._finish(v, keys[v], rec))
+            return records, 0, len(cached)
+        self.observer.build_started(build)
+        out_dir = self.workdir / build.id
+        out_dir.mkdir(parents=True, exist_ok=True)
+        args = build.go_args()
+        extra = backend.extra_ldflags(build.cgo)
+        if extra:
+            args = [a for a in args if not a.startswith("-ldflags=")]
+            args.append(f"-ldflags={(build.ldflags + ' ' + extra).strip()}")
+        program = self.plan.matrix.program
+        result = backend.build(
+            go,
+            program.directory,
+            program.package,
+            args,
+            build.cgo,
+            str(out_dir / "base"),
+            self.gocache,
+        )
+        for v in todo:
+            rec = self._variant(v, result, go_version, fp, out_dir)
+            records.append(self._finish(v, keys[v], rec))
+        return records, 1, len(cached)
+
+    def _skip(self, v: Variant, go_version: str, fp: dict[str, str], reason: str) -> dict[str, Any]:
+        rec = self._base_record(v, go_version, fp)
+        rec.update(status=SKIPPED, reason=reason)
+        return rec
+
+    def _finish(self, v: Variant, key: str, rec: dict[str, Any]) -> dict[str, Any]:
+        if rec["status"] != SKIPPED:
+            self.store.put(key, self.plan.matrix.program.name, rec)
+        self.observer.variant_done(v, rec, False)
+        return rec
+
+    def _variant(
+        self, v: Variant, built: BuildResult, go_version: str, fp: dict[str, str], out_dir: Path
+    ) -> dict[str, Any]:
+        from gobinopt.probe.smoke import large_environment, run_probe
+        from gobinopt.steps import apply
+
+        rec = self._base_record(v, go_version, fp)
+        rec["build_seconds"] = round(built.seconds, 3)
+        if not built.ok:
+            rec.update(status=BROKEN, reason=f"build failed: {built.message}")
+            return rec
+        with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+            path = os.path.join(tmp, "bin")
+            shutil.copy2(built.path, path)
+            for step in v.pipeline.steps:
+                res = apply(step, path)
+                if not res.ok:
+                    status = SKIPPED if res.skipped else BROKEN
+                    rec.update(status=status, reason=res.message)
+                    return rec
+            final = out_dir / f"{v.id}.bin"
+            shutil.copy2(path, final)
+        rec["artifact"] = str(final)
+        rec.update(self.analyze(str(final)))
+        probe = run_probe(str(final), self.plan.matrix.program.probe)
+        rec["probe"] = {"ok": probe.ok, "exit_code": probe.exit_code, "message": probe.message}
+        if any(s.kind == "upx" for s in v.pipeline.steps):
+            big = run_probe(str(final), self.plan.matrix.program.probe, large_environment())
+            rec["large_env_probe"] = {
+                "ok": big.ok,
+                "exit_code": big.exit_code,
+                "message": big.message,
+            }
+        if probe.ok:
+            rec["status"] = OK
+        else:
+            rec.update(status=BROKEN, reason=f"probe failed: {probe.message}")
+        return rec
+
+
+def analyze_binary(path: str) -> dict[str, Any]:
+    """Size, sha256, section categories and package totals of one artifact."""
+    from gobinopt.explain import explain
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    ex = explain(path)
+    return {
+        "size": ex.layout.file_size,
+        "sha256": digest.hexdigest(),
+        "categories": {c.category.value: c.file_size for c in ex.categories},
+        "packages": {p.name: p.size for p in (ex.code.packages if ex.code else ())[:50]},
+        "non_go_code": ex.code.non_go_code if ex.code else None,
+        "packer": ex.layout.packer,
+        "dynamic": ex.layout.dynamic,
+    }

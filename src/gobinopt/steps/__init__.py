@@ -1,0 +1,47 @@
+"""Post-build transforms (strip, upx) applied in order to a copy of the artifact."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from gobinopt.matrix.interface import Step
+from gobinopt.tools import skipped_message, which
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """Whether a step worked; ``message`` is the tool's own words when it did not."""
+
+    ok: bool
+    skipped: bool = False
+    message: str = ""
+
+
+def apply(step: Step, path: str) -> StepResult:
+    """Run ``step`` on the file at ``path`` in place."""
+    tool = which(step.kind)
+    if tool is None:
+        return StepResult(False, True, skipped_message(step.kind))
+    argv = [tool, *step.args, path] if step.kind == "strip" else [tool, "-q", *step.args, path]
+    try:
+        res = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=900)
+    except subprocess.TimeoutExpired:
+        return StepResult(False, False, f"{step.label} timed out")
+    if res.returncode != 0:
+        text = (
+            (res.stderr + "\n" + res.stdout).replace(f"'{path}'", "BINARY").replace(path, "BINARY")
+        )
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        msg = next(
+            (ln for ln in lines if "Exception" in ln or "error" in ln.lower()),
+            lines[-1] if lines else f"exit {res.returncode}",
+        )
+        return StepResult(False, False, f"{step.label}: {msg}")
+    return StepResult(True)
+
+
+def copy(src: str, dst: str) -> None:
+    """Copy an artifact, keeping its mode bits."""
+    shutil.copy2(src, dst)
