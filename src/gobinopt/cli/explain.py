@@ -62,8 +62,7 @@ def register(app: typer.Typer) -> None:
             path = str(build_example())
         else:
             path = str(binary)
-        console = _console()
-        observer = _StatusObserver(console) if not as_json and sys.stderr.isatty() else None
+        observer = _StatusObserver() if not as_json and sys.stderr.isatty() else None
         if observer is not None:
             with observer:
                 result = run_explain(path, measure=measure, observer=observer)
@@ -74,7 +73,7 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(json.dumps(to_document(result, top=top), indent=2))
             return
-        render(result, console, by, top)
+        render(result, _console(), by, top)
 
 
 def _console() -> Console:
@@ -86,7 +85,7 @@ def _console() -> Console:
 class _StatusObserver:
     """Shows the current stage in a transient spinner on stderr."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self) -> None:
         from rich.console import Console
 
         self._console = Console(stderr=True)
