@@ -308,7 +308,9 @@ def test_concurrent_runs_share_one_store(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=900) for p in procs]
-    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    assert all(p.returncode == 0 for p in procs), [
+        (p.returncode, o[1][-2000:]) for p, o in zip(procs, outs, strict=True)
+    ]
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 16
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

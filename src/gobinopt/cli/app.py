@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from gobinopt import __version__
-from gobinopt.cli import doctor, explain, matrix
+from gobinopt.cli import article, doctor, explain, matrix, probe, report
 
 HELP = """Measure why a Go binary is as big as it is, what each knob would save, and what it
 costs.
@@ -44,4 +44,7 @@ def build_app() -> Any:
     explain.register(app)
     doctor.register(app)
     matrix.register(app)
+    probe.register(app)
+    report.register(app)
+    article.register(app)
     return typer.main.get_command(app)

@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
         measure: bool = typer.Option(
             False, "--measure", help="Run strip and upx on temporary copies for exact savings."
         ),
+        treemap: Path | None = typer.Option(
+            None, "--treemap", help="Also draw a package treemap into this .png or .svg file."
+        ),
     ) -> None:
         """Show where every byte of BINARY goes and what each knob would save."""
         from gobinopt.explain import explain as run_explain
@@ -68,6 +71,19 @@ def register(app: typer.Typer) -> None:
                 result = run_explain(path, measure=measure, observer=observer)
         else:
             result = run_explain(path, measure=measure)
+        if treemap is not None:
+            from gobinopt.report.plots import treemap as draw_treemap
+
+            if result.code is None:
+                raise GobinoptError(
+                    f"{path}: no Go function table, so no package treemap",
+                    status=ExitStatus.BAD_INPUT,
+                )
+            draw_treemap(
+                [(p.name, p.size) for p in result.code.packages],
+                treemap,
+                title=f"{Path(path).name}: code bytes by Go package",
+            )
         if as_json:
             from gobinopt.explain.document import to_document
 

@@ -186,7 +186,8 @@ class _Progress:
         self._progress.stop()
 
     def build_started(self, build: Any) -> None:
-        self._progress.update(self._task, description=f"building {build.label()}")
+        text = build if isinstance(build, str) else f"building {build.label()}"
+        self._progress.update(self._task, description=text[:90])
 
     def variant_done(self, variant: Any, record: dict[str, Any], cached: bool) -> None:
         state = "cached" if cached else record.get("status", "?")

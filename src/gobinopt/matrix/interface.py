@@ -51,6 +51,18 @@ class Program:
 
 
 @dataclass(frozen=True, slots=True)
+class LatencySettings:
+    """The ``[latency]`` table: how each ok variant's start-up latency is measured."""
+
+    warmup: int = 3
+    min_runs: int = 10
+    max_runs: int = 60
+    #: Seconds spent at most per variant and mode (warm, cold).
+    budget_s: float = 5.0
+    cold: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
     """A named place where builds run."""
 
@@ -156,6 +168,8 @@ class Matrix:
     pipelines: tuple[Pipeline, ...]
     include: tuple[dict[str, object], ...] = field(default=())
     exclude: tuple[dict[str, object], ...] = field(default=())
+    #: None when the matrix has no ``[latency]`` table (start-up latency is not measured).
+    latency: LatencySettings | None = None
 
     def environment(self, name: str) -> Environment:
         """The environment called ``name``."""

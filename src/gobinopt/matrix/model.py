@@ -41,6 +41,7 @@ from gobinopt.matrix.interface import (
     LDFLAG_SETS,
     STEP_KINDS,
     Environment,
+    LatencySettings,
     Matrix,
     MatrixError,
     Pipeline,
@@ -105,6 +106,7 @@ def parse(doc: dict[str, Any], path: Path) -> Matrix:
         pipelines=tuple(v.pipelines(axes, steps)),
         include=tuple(v.rules(doc, "include", envs)),
         exclude=tuple(v.rules(doc, "exclude", envs)),
+        latency=v.latency(doc.get("latency")),
     )
     return matrix
 
@@ -263,6 +265,41 @@ class _Validator:
         for p in out:
             seen.setdefault(p.name, p)
         return list(seen.values())
+
+    def latency(self, raw: object) -> LatencySettings | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.fail("latency", "must be a table", "[latency] with runs, warmup, cold", raw)
+            raise AssertionError
+        allowed = {"enabled", "warmup", "min_runs", "max_runs", "budget", "cold"}
+        for key in raw:
+            if key not in allowed:
+                self.fail(f"latency.{key}", "unknown key", sorted(allowed))
+        if raw.get("enabled", True) is False:
+            return None
+        ints = {}
+        for key, default in (("warmup", 3), ("min_runs", 10), ("max_runs", 60)):
+            value = raw.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                self.fail(f"latency.{key}", "must be a non-negative integer", "0, 1, 2, …", value)
+            ints[key] = value
+        if ints["max_runs"] < max(1, ints["min_runs"]):
+            self.fail(
+                "latency.max_runs",
+                "must be at least min_runs (and 1)",
+                f">= {max(1, ints['min_runs'])}",
+                ints["max_runs"],
+            )
+        budget = raw.get("budget", 5.0)
+        if not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0:
+            self.fail("latency.budget", "must be a positive number", "seconds", budget)
+        cold = raw.get("cold", True)
+        if not isinstance(cold, bool):
+            self.fail("latency.cold", "must be a boolean", ["true", "false"], cold)
+        return LatencySettings(
+            ints["warmup"], ints["min_runs"], ints["max_runs"], float(budget), bool(cold)
+        )
 
     def rules(
         self, doc: dict[str, Any], key: str, envs: tuple[Environment, ...]

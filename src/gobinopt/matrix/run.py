@@ -38,15 +38,15 @@ class RunObserver(Protocol):
     def variant_done(self, variant: Variant, record: dict[str, Any], cached: bool) -> None:
         """A variant finished (or was found in the store when ``cached``)."""
 
-    def build_started(self, build: BuildSpec) -> None:
-        """A `go build` started."""
+    def build_started(self, build: BuildSpec | str) -> None:
+        """A `go build` (or a latency measurement, described by a string) started."""
 
 
 class _Silent:
     def variant_done(self, variant: Variant, record: dict[str, Any], cached: bool) -> None:
         """Ignore."""
 
-    def build_started(self, build: BuildSpec) -> None:
+    def build_started(self, build: BuildSpec | str) -> None:
         """Ignore."""
 
 
@@ -108,6 +108,7 @@ class Runner:
         self._toolchains: dict[str, tuple[str, str] | GobinoptError] = {}
         self._fingerprints: dict[tuple[str, str], dict[str, str]] = {}
         self._lock = threading.Lock()
+        self._pending: list[tuple[Variant, str, dict[str, Any]]] = []
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -164,7 +165,41 @@ class Runner:
                 summary.records.extend(records)
                 summary.built += built
                 summary.reused += reused
+        # Start-up latency is measured after every build, one variant at a time, so that no
+        # compiler competes with the probe for the cores; each variant is stored once measured.
+        for v, key, rec in self._pending:
+            self._measure_latency(rec)
+            self._finish(v, key, rec)
         return summary
+
+    def _measure_latency(self, rec: dict[str, Any]) -> None:
+        from gobinopt.probe.latency import measure, to_document
+
+        settings = self.plan.matrix.latency
+        probe = self.plan.matrix.program.probe
+        assert settings is not None
+        results = []
+        for cold in (False, True) if settings.cold else (False,):
+            self.observer.build_started(f"{'cold' if cold else 'warm'} start of {rec['label']}")
+            try:
+                results.append(
+                    measure(
+                        [rec["artifact"], *probe.args],
+                        cold=cold,
+                        runs_min=settings.min_runs,
+                        runs_max=settings.max_runs,
+                        budget_s=settings.budget_s,
+                        warmup=settings.warmup,
+                        expect_exit=probe.exit_code,
+                        timeout_s=probe.timeout_s,
+                    )
+                )
+            except GobinoptError as exc:
+                rec["latency_error"] = exc.one_line()
+                return
+        doc = to_document(results)
+        rec["latency"] = {r["mode"]: r for r in doc["results"]}
+        rec["latency_method"] = doc["method"]
 
     def _base_record(self, v: Variant, go_version: str, fp: dict[str, str]) -> dict[str, Any]:
         return {
@@ -230,18 +265,22 @@ class Runner:
             args = [a for a in args if not a.startswith("-ldflags=")]
             args.append(f"-ldflags={(build.ldflags + ' ' + extra).strip()}")
         program = self.plan.matrix.program
+        # Build under a name of our own, then rename: concurrent runs never see a half file.
+        private = out_dir / f"base.{os.getpid()}.{threading.get_ident()}"
         result = backend.build(
-            go,
-            program.directory,
-            program.package,
-            args,
-            build.cgo,
-            str(out_dir / "base"),
-            self.gocache,
+            go, program.directory, program.package, args, build.cgo, str(private), self.gocache
         )
+        if result.ok:
+            os.replace(private, out_dir / "base")
+            result = BuildResult(True, str(out_dir / "base"), result.seconds)
         for v in todo:
             rec = self._variant(v, result, go_version, fp, out_dir)
-            records.append(self._finish(v, keys[v], rec))
+            if rec["status"] == OK and self.plan.matrix.latency is not None:
+                with self._lock:
+                    self._pending.append((v, keys[v], rec))
+            else:
+                self._finish(v, keys[v], rec)
+            records.append(rec)
         return records, 1, len(cached)
 
     def _skip(self, v: Variant, go_version: str, fp: dict[str, str], reason: str) -> dict[str, Any]:
@@ -276,7 +315,10 @@ class Runner:
                     rec.update(status=status, reason=res.message)
                     return rec
             final = out_dir / f"{v.id}.bin"
-            shutil.copy2(path, final)
+            # os.replace gives a new inode: a concurrent run executing the old file is unharmed.
+            staged = os.path.join(tmp, "final")
+            shutil.copy2(path, staged)
+            os.replace(staged, final)
         rec["artifact"] = str(final)
         rec.update(self.analyze(str(final)))
         probe = run_probe(str(final), self.plan.matrix.program.probe)

@@ -1,0 +1,1 @@
+"""Reports of stored results: tradeoff curves, Pareto sets, recommendations, REPORT.md/HTML."""
