@@ -47,6 +47,8 @@ HELP_RUNS = 10
 #: Targets this benchmark reports against (met / MISSED); they are never asserted.
 RATIO_TARGET = 0.6
 RERUN_TARGET_S = 2.0
+#: Busy share of the machine under which it counts as idle before a cold run.
+IDLE_SHARE = 0.1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,7 +168,8 @@ def reference_script(plan: Plan) -> str:
 
 
 def write_go_shim(directory: Path, real_go: str) -> Path:
-    """A `go` that logs each call (start/end ns, exit code, arguments), then runs the real one."""
+    """A `go` that runs the real one, then logs the call: start and end (ns), exit code,
+    CGO_ENABLED and the arguments."""
     directory.mkdir(parents=True, exist_ok=True)
     shim = directory / "go"
     shim.write_text(
@@ -175,7 +178,8 @@ def write_go_shim(directory: Path, real_go: str) -> Path:
         "start=$(date +%s%N)\n"
         f'{shlex.quote(real_go)} "$@"\n'
         "rc=$?\n"
-        'printf \'%s %s %s %s\\n\' "$start" "$(date +%s%N)" "$rc" "$*" >> "$BENCH_GO_LOG"\n'
+        "printf '%s %s %s %s %s\\n' "
+        '"$start" "$(date +%s%N)" "$rc" "${CGO_ENABLED:--}" "$*" >> "$BENCH_GO_LOG"\n'
         "exit $rc\n"
     )
     shim.chmod(0o755)
@@ -184,11 +188,17 @@ def write_go_shim(directory: Path, real_go: str) -> Path:
 
 @dataclass(frozen=True)
 class GoCall:
-    """One `go` invocation seen by the shim."""
+    """One `go` invocation seen by the shim (times are the shim's wall clock, ns since epoch)."""
 
-    seconds: float
+    start_ns: int
+    end_ns: int
     exit_code: int
+    cgo: str
     args: list[str]
+
+    @property
+    def seconds(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e9
 
     @property
     def is_build(self) -> bool:
@@ -196,7 +206,7 @@ class GoCall:
 
     def build_flags(self) -> tuple[str, ...]:
         """The build's flags without ``-o PATH`` and the package (to compare build sets)."""
-        out: list[str] = []
+        out: list[str] = [f"CGO_ENABLED={self.cgo}"]
         skip = False
         for arg in self.args[1:-1]:
             if skip:
@@ -207,6 +217,14 @@ class GoCall:
                 out.append(arg)
         return tuple(out)
 
+    def compile_config(self) -> tuple[str, ...]:
+        """What decides the compile actions: the build flags without -ldflags."""
+        flags = self.build_flags()
+        if not any(f.startswith("-ldflags=") for f in flags):
+            return flags
+        i = next(i for i, f in enumerate(flags) if f.startswith("-ldflags="))
+        return flags[:i]  # -ldflags comes last in both the script and gobinopt
+
 
 def go_calls(log: Path) -> list[GoCall]:
     """Parse a shim log (arguments are split on spaces, which is exact for flag *sets*)."""
@@ -214,9 +232,26 @@ def go_calls(log: Path) -> list[GoCall]:
     if not log.exists():
         return calls
     for line in log.read_text().splitlines():
-        start, end, rc, *args = line.split(" ")
-        calls.append(GoCall((int(end) - int(start)) / 1e9, int(rc), args))
+        start, end, rc, cgo, *args = line.split(" ")
+        calls.append(GoCall(int(start), int(end), int(rc), cgo, args))
     return calls
+
+
+def build_busy_seconds(calls: list[GoCall]) -> float:
+    """Wall-clock seconds during which at least one `go build` was running."""
+    spans = sorted((c.start_ns, c.end_ns) for c in calls if c.is_build)
+    busy = 0
+    cur_start, cur_end = None, 0
+    for start, end in spans:
+        if cur_start is None or start > cur_end:
+            if cur_start is not None:
+                busy += cur_end - cur_start
+            cur_start, cur_end = start, end
+        else:
+            cur_end = max(cur_end, end)
+    if cur_start is not None:
+        busy += cur_end - cur_start
+    return busy / 1e9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,6 +262,7 @@ def go_calls(log: Path) -> list[GoCall]:
 class Phase:
     """One timed command: wall clock, and CPU seconds of its processes and of everything else."""
 
+    start_ns: int
     seconds: float
     own_cpu: float
     #: CPU seconds the rest of the machine used meanwhile (None where /proc/stat is missing).
@@ -256,6 +292,25 @@ def _busy_cpu() -> float | None:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
 
 
+def wait_for_idle(max_wait_s: float, what: str) -> None:
+    """Wait (at most ``max_wait_s``) until the machine has been nearly idle for 5 s: other
+    helpers' builds would otherwise be timed along with ours. Says how long it waited."""
+    cores = os.cpu_count() or 1
+    started = time.perf_counter()
+    while True:
+        before = _busy_cpu()
+        time.sleep(5)
+        after = _busy_cpu()
+        waited = time.perf_counter() - started
+        if before is None or after is None or (after - before) / (5 * cores) < IDLE_SHARE:
+            if waited > 6:
+                print(f"  (waited {waited:.0f} s for an idle machine before {what})", flush=True)
+            return
+        if waited >= max_wait_s:
+            print(f"  (machine still busy after {waited:.0f} s; running {what} anyway)")
+            return
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -270,6 +325,7 @@ def timed(
     parent, so compilers and upx count); the rest of the machine's busy time is "other"."""
     with stdout.open("w") as out:
         busy0, own0 = _busy_cpu(), _children_cpu()
+        start_ns = time.time_ns()
         started = time.perf_counter()
         res = subprocess.run(
             cmd,
@@ -284,7 +340,7 @@ def timed(
         seconds = time.perf_counter() - started
         busy1, own = _busy_cpu(), _children_cpu() - own0
     other = None if busy0 is None or busy1 is None else max(0.0, busy1 - busy0 - own)
-    return Phase(seconds, own, other), res
+    return Phase(start_ns, seconds, own, other), res
 
 
 def median_of(cmd: Sequence[str], env: dict[str, str], runs: int) -> float:
@@ -343,9 +399,56 @@ def _verdict(value: float, target: float) -> str:
     return "met" if value <= target else "MISSED"
 
 
-def _build_seconds(calls: list[GoCall]) -> str:
+def _flags_text(call: GoCall) -> str:
+    return " ".join(call.build_flags()).replace("-ldflags=-s -w", '-ldflags="-s -w"')
+
+
+def overlapping_twins(calls: list[GoCall]) -> int:
+    """Builds started while another build of the same compile config (same flags but for
+    -ldflags) was still running: on a cold GOCACHE each compiles the same packages again."""
     builds = [c for c in calls if c.is_build]
-    return f"{sum(c.seconds for c in builds):.1f} s summed over {len(builds)} go build runs"
+    return sum(
+        any(
+            o is not b
+            and o.compile_config() == b.compile_config()
+            and o.start_ns <= b.start_ns < o.end_ns
+            for o in builds
+        )
+        for b in builds
+    )
+
+
+def build_report(calls: list[GoCall], phase: Phase, timeline: bool) -> list[str]:
+    """Lines on a run's `go build`s: count, time, overlap and (optionally) the timeline."""
+    builds = sorted((c for c in calls if c.is_build), key=lambda c: c.start_ns)
+    busy = build_busy_seconds(calls)
+    lines = [
+        f"go builds: {len(builds)}, {sum(c.seconds for c in builds):.1f} s summed; a build was "
+        f"running for {busy:.1f} s of the {phase.seconds:.1f} s, none for "
+        f"{phase.seconds - busy:.1f} s (post steps, probes and the rest only)",
+        f"builds started while a build of the same compile config (flags but -ldflags) was "
+        f"running: {overlapping_twins(calls)}",
+    ]
+    first: dict[tuple[str, ...], GoCall] = {}
+    for c in builds:
+        first.setdefault(c.compile_config(), c)
+    later = [c for c in builds if first[c.compile_config()] is not c]
+    cold = ", ".join(f"{c.seconds:.1f}" for c in first.values())
+    text = f"first build of each of the {len(first)} compile configs: {cold} s"
+    if later:
+        text += (
+            f"; the {len(later)} later builds: {sum(c.seconds for c in later):.1f} s in all "
+            f"(mean {statistics.mean(c.seconds for c in later):.2f} s)"
+        )
+    lines.append(text)
+    if timeline:
+        lines.append("timeline (s since the command started):")
+        t0 = phase.start_ns
+        lines += [
+            f"  {(c.start_ns - t0) / 1e9:6.1f} – {(c.end_ns - t0) / 1e9:6.1f}  {_flags_text(c)}"
+            for c in builds
+        ]
+    return lines
 
 
 def _others(calls: list[GoCall]) -> str:
@@ -374,6 +477,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_OUT,
         help="where the script, logs and JSON summaries are saved (default benchmarks/.cache/"
         "matrix; emptied first)",
+    )
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=600,
+        help="seconds to wait at most for an idle machine before each cold run (default 600)",
     )
     parser.add_argument(
         "--keep-caches",
@@ -434,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         BENCH_GO_LOG=str(out / "go-calls.script.log"),
     )
     print("running the reference script ...", flush=True)
+    wait_for_idle(args.wait_idle, "the script")
     script_p, script_res = timed(["sh", str(script)], script_env, work, out / "reference.log")
     fail_tail("reference script", script_res)
     script_calls = go_calls(out / "go-calls.script.log")
@@ -445,6 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jobs is not None:
         run_cmd += ["--jobs", str(args.jobs)]
     print(f"running {shlex.join([*run_cmd, '--force'])} ...", flush=True)
+    wait_for_idle(args.wait_idle, "gobinopt")
     cold_p, cold_res = timed(
         [*run_cmd, "--force"],
         dict(gbo_env, BENCH_GO_LOG=str(out / "go-calls.gobinopt.log")),
@@ -506,16 +617,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("results")
     print(f"  reference script (sequential, no dedup): {script_s:.1f} s")
     print(f"    {script_p.cpu_note()}")
-    print(
-        f"    go builds: {len(script_builds)} ({_build_seconds(script_calls)}); "
-        f"{_others(script_calls)}"
-    )
+    for line in build_report(script_calls, script_p, timeline=False):
+        print(f"    {line}")
+    print(f"    {_others(script_calls)}")
     print(f"  gobinopt matrix run --force (jobs {args.jobs or os.cpu_count()}): {cold_s:.1f} s")
     print(f"    {cold_p.cpu_note()}")
-    print(
-        f"    go builds: {len(cold_builds)} ({_build_seconds(cold_calls)}); the summary says "
-        f"built {cold.get('built')}, reused {cold.get('reused')}; {_others(cold_calls)}"
-    )
+    print(f"    its summary: built {cold.get('built')}, reused {cold.get('reused')}")
+    for line in build_report(cold_calls, cold_p, timeline=True):
+        print(f"    {line}")
+    print(f"    {_others(cold_calls)}")
     print(
         f"  same go build flag sets in both: {'yes' if same_flag_sets else 'NO'} "
         f"({len({c.build_flags() for c in cold_builds})} distinct)"

@@ -140,6 +140,7 @@ class Probe:
     """gobinopt's figures for one binary in one mode."""
 
     median_s: float
+    min_s: float
     rel_iqr: float
     runs: int
     stopped: str
@@ -164,6 +165,7 @@ def gobinopt_probe(subject: Subject, cold: bool) -> Probe | str:
     r = json.loads(res.stdout)["results"][0]
     return Probe(
         r["median_s"],
+        r["min_s"],
         r["rel_iqr"],
         r["runs"],
         r["stopped_because"],
@@ -255,6 +257,8 @@ def print_mode(title: str, subjects: list[Subject], data: dict[str, Rounds], war
     for subject in subjects:
         d = data[subject.name]
         gm, hm = d.gbo_median, d.hf_median
+        g_min = min((p.min_s for p in d.probes), default=None)
+        h_min = min((h.min_s for h in d.hyperfines), default=None)
         verdict = "n/a"
         if gm is not None and hm is not None:
             verdict = "met" if abs(gm / hm - 1) <= TARGET else "MISSED"
@@ -273,6 +277,9 @@ def print_mode(title: str, subjects: list[Subject], data: dict[str, Rounds], war
                 _ms(statistics.median(h.stddev_s for h in hfs)) if hfs else "-",
                 _ratio(gm, hm),
                 verdict if warm else "-",
+                _ms(g_min),
+                _ms(h_min),
+                _ratio(g_min, h_min),
                 f"{statistics.median(rss) / 1024:.1f}" if rss else "n/a",
                 f"{probes[0].minor:g}/{statistics.median(p.major for p in probes):g}"
                 if probes
@@ -292,6 +299,9 @@ def print_mode(title: str, subjects: list[Subject], data: dict[str, Rounds], war
             "hf stddev",
             "gbo/hf",
             "within 10%",
+            "gbo min",
+            "hf min",
+            "min gbo/hf",
             "RSS MiB",
             "faults min/maj",
         ),
@@ -370,7 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"{rounds} rounds, gobinopt and hyperfine alternating first; `median` columns are the "
-        "median of the per-round medians"
+        "median of the per-round medians, `min` the fastest run of all rounds (the figure least "
+        "disturbed by other load)"
     )
     print_mode("warm", subjects, warm, warm=True)
     print_mode("cold (binary evicted before every run)", subjects, cold, warm=False)

@@ -105,6 +105,13 @@ LAUNCHER_C = r"""
 #include <time.h>
 #include <unistd.h>
 
+/* ru_maxrss is KiB on Linux, bytes on macOS. */
+#ifdef __APPLE__
+#define RSS_KB(x) ((x) / 1024)
+#else
+#define RSS_KB(x) (x)
+#endif
+
 extern char **environ;
 static volatile pid_t child = 0;
 static volatile sig_atomic_t timed_out = 0;
@@ -160,7 +167,7 @@ static void run(const char *path, char **argv, long timeout_ms, int devnull) {
     setitimer(ITIMER_REAL, &disarm, NULL);
     child = 0;
     posix_spawn_file_actions_destroy(&fa);
-    printf("ok %d %lld %ld %ld %ld %d\n", status, t1 - t0, ru.ru_maxrss, ru.ru_minflt,
+    printf("ok %d %lld %ld %ld %ld %d\n", status, t1 - t0, (long)RSS_KB(ru.ru_maxrss), ru.ru_minflt,
            ru.ru_majflt, (int)timed_out);
     fflush(stdout);
 }
@@ -223,7 +230,7 @@ static long own_hwm_kb(void) {
     }
     if (kb < 0) {
         getrusage(RUSAGE_SELF, &self);
-        kb = self.ru_maxrss;
+        kb = (long)RSS_KB(self.ru_maxrss);
     }
     return kb;
 }
@@ -710,6 +717,12 @@ def measure(
         )
     if drop_caches:
         check_drop_caches()
+    if cold and not drop_caches and not hasattr(os, "posix_fadvise"):
+        raise GobinoptError(
+            "cold runs need posix_fadvise, which this system lacks",
+            hint="measure warm runs only (--warm)",
+            status=ExitStatus.USAGE,
+        )
     path = resolve_executable(argv[0])
     eviction = Eviction.DROP_CACHES if drop_caches else Eviction.FADVISE if cold else Eviction.NONE
     mode = "cold" if cold else "warm"
