@@ -267,6 +267,8 @@ class Phase:
     own_cpu: float
     #: CPU seconds the rest of the machine used meanwhile (None where /proc/stat is missing).
     other_cpu: float | None
+    #: CPU seconds the hypervisor gave to other guests meanwhile (None: unknown).
+    steal: float | None
 
     def cpu_note(self) -> str:
         """CPU use of the command and whatever else ran on the machine at the same time."""
@@ -275,21 +277,30 @@ class Phase:
         if self.other_cpu is None:
             return text + "; other processes: unknown (no /proc/stat)"
         share = self.other_cpu / (self.seconds * cores)
-        warn = "  <- machine shared: figure unreliable" if share > 0.05 else ""
+        stolen = (self.steal or 0.0) / (self.seconds * cores)
+        warn = "  <- machine shared: figure unreliable" if max(share, stolen) > 0.05 else ""
         return (
             f"{text}; other processes meanwhile {self.other_cpu:.0f} CPU s "
-            f"({share:.0%} of the machine){warn}"
+            f"({share:.0%} of the machine), steal {stolen:.0%}{warn}"
         )
 
 
-def _busy_cpu() -> float | None:
-    """CPU seconds the whole machine has spent not idle since boot (Linux /proc/stat)."""
+def _cpu_ticks() -> tuple[float, float] | None:
+    """(busy, steal) CPU seconds of the whole machine since boot, from Linux /proc/stat: busy
+    is everything but idle, iowait and steal; steal is time the hypervisor gave elsewhere."""
     try:
         with open("/proc/stat", encoding="ascii") as fh:
-            ticks = [int(x) for x in fh.readline().split()[1:8]]
+            ticks = [int(x) for x in fh.readline().split()[1:9]]
     except (OSError, ValueError):
         return None
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    steal = ticks[7] if len(ticks) > 7 else 0
+    return (sum(ticks[:7]) - ticks[3] - ticks[4]) / hz, steal / hz
+
+
+def _busy_cpu() -> float | None:
+    ticks = _cpu_ticks()
+    return None if ticks is None else ticks[0]
 
 
 def wait_for_idle(max_wait_s: float, what: str) -> None:
@@ -324,7 +335,7 @@ def timed(
     The command's CPU is RUSAGE_CHILDREN's growth (every descendant is waited for by its
     parent, so compilers and upx count); the rest of the machine's busy time is "other"."""
     with stdout.open("w") as out:
-        busy0, own0 = _busy_cpu(), _children_cpu()
+        ticks0, own0 = _cpu_ticks(), _children_cpu()
         start_ns = time.time_ns()
         started = time.perf_counter()
         res = subprocess.run(
@@ -338,9 +349,11 @@ def timed(
             check=False,
         )
         seconds = time.perf_counter() - started
-        busy1, own = _busy_cpu(), _children_cpu() - own0
-    other = None if busy0 is None or busy1 is None else max(0.0, busy1 - busy0 - own)
-    return Phase(start_ns, seconds, own, other), res
+        ticks1, own = _cpu_ticks(), _children_cpu() - own0
+    if ticks0 is None or ticks1 is None:
+        return Phase(start_ns, seconds, own, None, None), res
+    other = max(0.0, ticks1[0] - ticks0[0] - own)
+    return Phase(start_ns, seconds, own, other, ticks1[1] - ticks0[1]), res
 
 
 def median_of(cmd: Sequence[str], env: dict[str, str], runs: int) -> float:

@@ -377,7 +377,9 @@ class _ElfParse:
             file_type = "pie"
         packer = _detect_upx(self.data, shdrs)
         if packer:
-            tiled = [p if p.kind is not PartKind.SEGMENT_GAP else _repack(p) for p in tiled]
+            # Everything outside the headers is the packer's compressed image and stub.
+            repack = (PartKind.SEGMENT_GAP, PartKind.GAP, PartKind.OVERLAY)
+            tiled = [_repack(p) if p.kind in repack else p for p in tiled]
         return Layout(
             path=self.path,
             format=Format.ELF,

@@ -100,7 +100,9 @@ def _why(before: Point, after: Point) -> str:
 
 def _verdict(claimed: float | None, measured: float) -> str:
     if claimed is None:
-        return "see note"
+        return "holds (smaller)" if measured < 0 else "**does not hold** (not smaller)"
+    if abs(measured) < 1 <= abs(claimed):
+        return "**does not hold** (no measurable change)"
     if (claimed < 0) != (measured < 0):
         return "**does not hold** (opposite direction)"
     if abs(claimed - measured) <= 5:
