@@ -142,3 +142,10 @@ def test_doctor_json_lists_tools() -> None:
     tools = {t["name"]: t for t in json.loads(res.stdout)}
     assert {"go", "strip", "upx", "musl-gcc", "docker"} <= set(tools)
     assert all(t["path"] or t["install"] for t in tools.values())
+
+
+def test_generic_function_names_survive_rendering(builder: Builder) -> None:
+    """Bracketed Go names (generic instantiations) are printed verbatim, not taken as markup."""
+    res = cli("explain", str(builder.build(ELF_VARIANTS["http"])), "--by", "function", "--top", "0")
+    assert res.returncode == 0, res.stderr
+    assert "[go.shape." in res.stdout

@@ -121,6 +121,13 @@ class _StatusObserver:
         self._console.log(message)
 
 
+def _e(text: str) -> str:
+    """Escape rich markup: Go names such as ``F[go.shape.int]`` contain brackets."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -144,7 +151,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
     lay = ex.layout
     size = lay.file_size
     head = (
-        f"[bold]{ex.path}[/]: {lay.format.value.upper()} {lay.bits}-bit {lay.machine} "
+        f"[bold]{_e(ex.path)}[/]: {lay.format.value.upper()} {lay.bits}-bit {lay.machine} "
         f"{lay.file_type}, {_b(size)} bytes"
     )
     if lay.interpreter:
@@ -155,7 +162,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
     if ex.buildinfo is not None:
         bi = ex.buildinfo
         mod = f"{bi.main.path} {bi.main.version}" if bi.main else "-"
-        console.print(f"Go {bi.go_version} · path {bi.path or '-'} · module {mod}")
+        console.print(_e(f"Go {bi.go_version} · path {bi.path or '-'} · module {mod}"))
 
     cats = _table("Bytes by category", "category", "file bytes", "share", "mem bytes")
     for c in ex.categories:
@@ -187,7 +194,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
             elif p.file_size == 0 and p.mem_size:
                 note = "memory only"
             parts.add_row(
-                p.name,
+                _e(p.name),
                 p.category.value,
                 f"{p.offset:#x}",
                 _b(p.file_size),
@@ -220,10 +227,12 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
         )
         for s in ex.savings:
             detail = s.detail + (f" — cost: {s.cost}" if s.cost else "")
-            sav.add_row(s.knob, _b(s.bytes), _pct(s.bytes, size), s.basis.value, s.how, detail)
+            sav.add_row(
+                s.knob, _b(s.bytes), _pct(s.bytes, size), s.basis.value, _e(s.how), _e(detail)
+            )
         console.print(sav)
     for note in ex.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {_e(note)}")
 
 
 def _render_packages(ex: Explanation, console: Console, top: int) -> None:
@@ -239,7 +248,7 @@ def _render_packages(ex: Explanation, console: Console, top: int) -> None:
     shown = code.packages if top <= 0 else code.packages[:top]
     for p in shown:
         table.add_row(
-            p.name or "(no package: go:/type: symbols)",
+            _e(p.name) or "(no package: go:/type: symbols)",
             _b(p.size),
             _pct(p.size, code.text_size),
             _b(p.functions),
@@ -270,7 +279,7 @@ def _render_functions(ex: Explanation, console: Console, top: int) -> None:
     table = _table("Largest Go functions", "function", "package", "bytes", "share")
     shown = ex.top_functions(top)
     for f in shown:
-        table.add_row(f.name, f.package, _b(f.size), _pct(f.size, total))
+        table.add_row(_e(f.name), _e(f.package), _b(f.size), _pct(f.size, total))
     rest = len(ex.pclntab.functions) - len(shown)
     if rest > 0:
         rest_size = ex.code.go_code - sum(f.size for f in shown)
@@ -287,8 +296,8 @@ def _render_buildinfo(ex: Explanation, console: Console) -> None:
     table = _table("Build info (from the binary)", "key", "value")
     table.add_row("go", bi.go_version)
     for key, value in bi.settings:
-        table.add_row(key, value if len(value) < 120 else value[:117] + "…")
+        table.add_row(_e(key), _e(value if len(value) < 120 else value[:117] + "…"))
     for dep in bi.deps:
         repl = f" => {dep.replace.path} {dep.replace.version}" if dep.replace else ""
-        table.add_row("dep", f"{dep.path} {dep.version}{repl}")
+        table.add_row("dep", _e(f"{dep.path} {dep.version}{repl}"))
     console.print(table)

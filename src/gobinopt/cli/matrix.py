@@ -196,6 +196,7 @@ class _Progress:
 
 def _summary(records: list[dict[str, Any]], built: int, reused: int, store: Path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 160)
@@ -215,10 +216,10 @@ def _summary(records: list[dict[str, Any]], built: int, reused: int, store: Path
         if not note and isinstance(big, dict) and not big.get("ok"):
             note = f"large environment: {big.get('message')}"
         table.add_row(
-            r.get("label", r["variant_id"]),
+            escape(str(r.get("label", r["variant_id"]))),
             r.get("status", "?"),
             f"{r['size']:,}" if r.get("size") else "-",
             f"{r.get('build_seconds', 0):.1f}",
-            note,
+            escape(str(note)),
         )
     console.print(table)
