@@ -330,6 +330,7 @@ def test_shards_and_merge(tmp_path: Path) -> None:
             str(tmp_path / f"s{i}.sqlite"),
         )
         assert res.returncode == 0, res.stderr
+        assert "[host] go:host" in res.stdout  # labels are printed verbatim in the summary
     res = cli(
         "matrix",
         "merge",
