@@ -49,6 +49,8 @@ RATIO_TARGET = 0.6
 RERUN_TARGET_S = 2.0
 #: Busy share of the machine under which it counts as idle before a cold run.
 IDLE_SHARE = 0.1
+#: How long the machine must have been that idle.
+IDLE_WINDOW_S = 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,17 +306,21 @@ def _busy_cpu() -> float | None:
 
 
 def wait_for_idle(max_wait_s: float, what: str) -> None:
-    """Wait (at most ``max_wait_s``) until the machine has been nearly idle for 5 s: other
-    helpers' builds would otherwise be timed along with ours. Says how long it waited."""
+    """Wait (at most ``max_wait_s``) until the machine has been nearly idle for IDLE_WINDOW_S:
+    other work's builds would otherwise be timed along with ours. Says how long it waited."""
     cores = os.cpu_count() or 1
     started = time.perf_counter()
+    quiet = 0.0
     while True:
         before = _busy_cpu()
         time.sleep(5)
         after = _busy_cpu()
         waited = time.perf_counter() - started
-        if before is None or after is None or (after - before) / (5 * cores) < IDLE_SHARE:
-            if waited > 6:
+        if before is None or after is None:
+            return
+        quiet = quiet + 5 if (after - before) / (5 * cores) < IDLE_SHARE else 0.0
+        if quiet >= IDLE_WINDOW_S:
+            if waited > IDLE_WINDOW_S + 1:
                 print(f"  (waited {waited:.0f} s for an idle machine before {what})", flush=True)
             return
         if waited >= max_wait_s:
