@@ -352,3 +352,17 @@ def test_default_matrix_plan_without_a_file() -> None:
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["builds"] == 8 and len(doc["variants"]) == 32
+
+
+def test_store_is_safe_across_threads(tmp_path: Path) -> None:
+    """Many threads writing through one Store lose no record and raise nothing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Store(tmp_path / "t.sqlite") as db:
+
+        def put(i: int) -> None:
+            db.put(f"k{i}", "m", {"variant_id": f"v{i}", "label": "l", "status": "ok"})
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(put, range(400)))
+        assert len(db.records()) == 400

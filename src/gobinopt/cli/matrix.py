@@ -67,7 +67,11 @@ def register(app: typer.Typer) -> None:
         file: Path | None = typer.Argument(None, help="Matrix file (default: the embedded one)."),
         store: Path = typer.Option(DEFAULT_STORE, "--store", help="SQLite results store."),
         jobs: int = typer.Option(
-            os.cpu_count() or 1, "--jobs", "-j", min=1, help="Builds at once."
+            os.cpu_count() or 1,
+            "--jobs",
+            "-j",
+            min=1,
+            help="Variants post-processed at once (go build itself runs one at a time).",
         ),
         force: bool = typer.Option(False, "--force", help="Rebuild even stored variants."),
         shard: str | None = typer.Option(None, "--shard", help="Run shard I/N only."),

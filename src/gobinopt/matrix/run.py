@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,6 +109,7 @@ class Runner:
         self._fingerprints: dict[tuple[str, str], dict[str, str]] = {}
         self._lock = threading.Lock()
         self._pending: list[tuple[Variant, str, dict[str, Any]]] = []
+        self._post_futures: list[Future[dict[str, Any]]] = []
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -153,18 +154,23 @@ class Runner:
     # -- running -------------------------------------------------------------------------
 
     def run(self) -> RunSummary:
-        """Run every build group (at most ``jobs`` at once) and return all records."""
+        """Run every build group and return all records.
+
+        One `go build` runs at a time — it already uses every core, and two builds sharing
+        compile steps on a cold cache would both compile the standard library — while the post
+        steps, analysis and probes of finished builds run alongside, up to ``jobs`` at once.
+        """
         summary = RunSummary()
         groups: dict[BuildSpec, list[Variant]] = {}
         for v in self.plan.variants:
             groups.setdefault(v.build, []).append(v)
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            futures = [pool.submit(self._group, b, vs) for b, vs in groups.items()]
-            for fut in futures:
-                records, built, reused = fut.result()
+            for b, vs in groups.items():
+                records, built, reused = self._group(b, vs, pool)
                 summary.records.extend(records)
                 summary.built += built
                 summary.reused += reused
+            summary.records.extend(f.result() for f in self._post_futures)
         # Start-up latency is measured after every build, one variant at a time, so that no
         # compiler competes with the probe for the cores; each variant is stored once measured.
         for v, key, rec in self._pending:
@@ -222,7 +228,7 @@ class Runner:
         }
 
     def _group(
-        self, build: BuildSpec, variants: list[Variant]
+        self, build: BuildSpec, variants: list[Variant], pool: ThreadPoolExecutor
     ) -> tuple[list[dict[str, Any]], int, int]:
         env = self.plan.matrix.environment(build.environment)
         tc = self._toolchain(build.toolchain)
@@ -274,14 +280,27 @@ class Runner:
             os.replace(private, out_dir / "base")
             result = BuildResult(True, str(out_dir / "base"), result.seconds)
         for v in todo:
-            rec = self._variant(v, result, go_version, fp, out_dir)
-            if rec["status"] == OK and self.plan.matrix.latency is not None:
-                with self._lock:
-                    self._pending.append((v, keys[v], rec))
-            else:
-                self._finish(v, keys[v], rec)
-            records.append(rec)
+            self._post_futures.append(
+                pool.submit(self._post_one, v, keys[v], result, go_version, fp, out_dir)
+            )
         return records, 1, len(cached)
+
+    def _post_one(
+        self,
+        v: Variant,
+        key: str,
+        result: BuildResult,
+        go_version: str,
+        fp: dict[str, str],
+        out_dir: Path,
+    ) -> dict[str, Any]:
+        rec = self._variant(v, result, go_version, fp, out_dir)
+        if rec["status"] == OK and self.plan.matrix.latency is not None:
+            with self._lock:
+                self._pending.append((v, key, rec))
+        else:
+            self._finish(v, key, rec)
+        return rec
 
     def _skip(self, v: Variant, go_version: str, fp: dict[str, str], reason: str) -> dict[str, Any]:
         rec = self._base_record(v, go_version, fp)

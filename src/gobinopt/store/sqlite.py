@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,7 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._lock = threading.RLock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(
@@ -85,22 +87,26 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        # One connection serves every thread of a run: transactions must not interleave.
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def has(self, key: str) -> bool:
         """Whether a result for this content key is stored."""
-        row = self._db.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone()
         return row is not None
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The record stored under ``key``, or None."""
-        row = self._db.execute("SELECT record FROM results WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT record FROM results WHERE key = ?", (key,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
     def put(self, key: str, matrix: str, record: dict[str, Any]) -> None:
@@ -123,12 +129,13 @@ class Store:
 
     def records(self, matrix: str | None = None) -> list[dict[str, Any]]:
         """Stored records (of one matrix when given), oldest first."""
-        if matrix is None:
-            rows = self._db.execute("SELECT record FROM results ORDER BY created").fetchall()
-        else:
-            rows = self._db.execute(
-                "SELECT record FROM results WHERE matrix = ? ORDER BY created", (matrix,)
-            ).fetchall()
+        with self._lock:
+            if matrix is None:
+                rows = self._db.execute("SELECT record FROM results ORDER BY created").fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT record FROM results WHERE matrix = ? ORDER BY created", (matrix,)
+                ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def merge_from(self, other: Store) -> int:
