@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -26,7 +27,16 @@ def apply(step: Step, path: str) -> StepResult:
         return StepResult(False, True, skipped_message(step.kind))
     argv = [tool, *step.args, path] if step.kind == "strip" else [tool, "-q", *step.args, path]
     try:
-        res = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=900)
+        # Lower priority: post steps (upx --best is CPU-heavy) must not slow the `go build`
+        # that runs alongside them; measured sizes do not depend on scheduling.
+        res = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+            preexec_fn=_lower_priority,
+        )
     except subprocess.TimeoutExpired:
         return StepResult(False, False, f"{step.label} timed out")
     if res.returncode != 0:
@@ -40,6 +50,10 @@ def apply(step: Step, path: str) -> StepResult:
         )
         return StepResult(False, False, f"{step.label}: {msg}")
     return StepResult(True)
+
+
+def _lower_priority() -> None:
+    os.nice(10)
 
 
 def copy(src: str, dst: str) -> None:
