@@ -123,6 +123,15 @@ def test_categories_sum_to_file_size(builder: Builder) -> None:
     assert Category.DYNAMIC in cats and Category.GO_METADATA in cats
 
 
+def test_without_savings_the_attribution_is_unchanged(builder: Builder) -> None:
+    """explain(savings=False) gives the same categories and packages and no savings."""
+    path = str(builder.build(ELF_VARIANTS["hello"]))
+    full, bare = explain(path), explain(path, savings=False)
+    assert full.savings and not bare.savings
+    assert bare.categories == full.categories
+    assert full.code is not None and bare.code == full.code
+
+
 def test_stripped_binary_still_has_packages_and_buildinfo(builder: Builder) -> None:
     """Stripping removes symbols but not the pclntab or the build info."""
     ex = explain(str(builder.build(ELF_VARIANTS["cgo-stripped"])))

@@ -27,8 +27,13 @@ from gobinopt.observer import SILENT, Observer
 _TEXT_NAMES = (".text", "__text")
 
 
-def explain(path: str, *, measure: bool = False, observer: Observer = SILENT) -> Explanation:
+def explain(
+    path: str, *, measure: bool = False, savings: bool = True, observer: Observer = SILENT
+) -> Explanation:
     """Explain one binary. ``measure`` runs strip and upx on temporary copies for exact savings.
+
+    ``savings=False`` skips the savings (and the CPU-heavy UPX estimate) for callers that only
+    need the byte attribution, such as the matrix runner analysing every artifact.
 
     Raises InputNotFoundError / BinaryFormatError for unusable input. Corrupt Go metadata in an
     otherwise valid file is reported as a note, not an error: the section report still stands.
@@ -36,6 +41,8 @@ def explain(path: str, *, measure: bool = False, observer: Observer = SILENT) ->
     with map_file(path) as mapped:
         observer.stage("reading headers")
         layout = read_layout(path, mapped.data)
+        if not savings:
+            return _analyse(path, layout, mapped.data, False, observer, None)
         return _explain_mapped(path, layout, mapped.data, measure, observer)
 
 
@@ -58,7 +65,7 @@ def _analyse(
     data: bytes | mmap.mmap,
     measure: bool,
     observer: Observer,
-    upx_future: Future[tuple[float, int] | None],
+    upx_future: Future[tuple[float, int] | None] | None,
 ) -> Explanation:
     notes: list[str] = list(layout.notes)
     buildinfo: BuildInfo | None = None
@@ -82,11 +89,15 @@ def _analyse(
         if buildinfo is None and pclntab is None and not any("unreadable" in n for n in notes):
             notes.append("not a Go binary: no Go build info and no pclntab; sections only")
     code = _attribute_code(layout, pclntab)
-    observer.stage("computing savings")
-    savings, saving_notes = compute_savings(layout, upx_future.result(), buildinfo, pclntab, code)
-    notes.extend(saving_notes)
-    if measure and not layout.packer:
-        savings = _measure(path, layout, savings, notes, observer)
+    savings: list[Saving] = []
+    if upx_future is not None:
+        observer.stage("computing savings")
+        savings, saving_notes = compute_savings(
+            layout, upx_future.result(), buildinfo, pclntab, code
+        )
+        notes.extend(saving_notes)
+        if measure and not layout.packer:
+            savings = _measure(path, layout, savings, notes, observer)
     return Explanation(
         path=path,
         layout=layout,

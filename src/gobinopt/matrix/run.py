@@ -364,7 +364,7 @@ def analyze_binary(path: str) -> dict[str, Any]:
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
-    ex = explain(path)
+    ex = explain(path, savings=False)
     return {
         "size": ex.layout.file_size,
         "sha256": digest.hexdigest(),
