@@ -653,6 +653,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  gobinopt / script = {ratio:.2f} (target <= {RATIO_TARGET}): "
         f"{_verdict(ratio, RATIO_TARGET)}"
     )
+    cores = os.cpu_count() or 1
+    floor_s = cold_p.own_cpu / cores
+    print(
+        f"    CPU floor: gobinopt's {cold_p.own_cpu:.0f} CPU s cannot take less than "
+        f"{floor_s:.1f} s on {cores} cores, so on this machine the ratio cannot go below "
+        f"{floor_s / script_s:.2f}; the script's own {script_p.own_cpu:.0f} CPU s alone, "
+        f"spread perfectly, would give {script_p.own_cpu / cores / script_s:.2f}"
+    )
     print(
         f"  unchanged re-run: {rerun_med:.2f} s (median of {reruns}: "
         f"{', '.join(f'{s:.2f}' for s in rerun_s)}; target <= {RERUN_TARGET_S:g} s): "

@@ -316,6 +316,50 @@ def test_concurrent_runs_share_one_store(tmp_path: Path) -> None:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+FAMILIES = """
+[environments.host]
+kind = "native"
+[axes]
+CGO_ENABLED = [0, 1]
+buildmode = ["exe", "pie"]
+ldflags = ["", "-s -w"]
+post = ["none"]
+"""
+
+
+def test_builds_of_one_compile_family_never_overlap_but_families_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, go: str
+) -> None:
+    """With --jobs 4, exe and pie builds run side by side, but never two of one family."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    log = tmp_path / "go.log"
+    (shim / "go").write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = build ]; then\n'
+        f'  start=$(date +%s%N); sleep 0.5; {go} "$@"; rc=$?\n'
+        f'  echo "$start $(date +%s%N) $*" >> {log}; exit $rc\n'
+        "fi\n"
+        f'exec {go} "$@"\n'
+    )
+    (shim / "go").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    summary = run(matrix_file(tmp_path, FAMILIES), tmp_path / "r.sqlite", jobs=4, force=True)
+    assert summary.built == 8 and {r["status"] for r in summary.records} == {"ok"}
+    builds = []
+    for line in log.read_text().splitlines():
+        start, end, *args = line.split()
+        family = "pie" if "-buildmode=pie" in args else "exe"
+        builds.append((int(start), int(end), family))
+    assert len(builds) == 8
+
+    def overlap(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+        return a[0] < b[1] and b[0] < a[1]
+
+    pairs = [(a, b) for i, a in enumerate(builds) for b in builds[i + 1 :] if overlap(a, b)]
+    assert pairs and all(a[2] != b[2] for a, b in pairs), pairs
+
+
 def test_shards_and_merge(tmp_path: Path) -> None:
     """Two shards into two stores, merged, hold every variant of the matrix exactly once."""
     path = matrix_file(tmp_path, SLOWISH)

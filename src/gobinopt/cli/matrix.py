@@ -71,7 +71,8 @@ def register(app: typer.Typer) -> None:
             "--jobs",
             "-j",
             min=1,
-            help="Variants post-processed at once (go build itself runs one at a time).",
+            help="Variants post-processed at once; go builds of different compile families run "
+            "jobs/2 at once.",
         ),
         force: bool = typer.Option(False, "--force", help="Rebuild even stored variants."),
         shard: str | None = typer.Option(None, "--shard", help="Run shard I/N only."),

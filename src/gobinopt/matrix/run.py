@@ -74,6 +74,16 @@ def source_hash(directory: str) -> str:
     return digest.hexdigest()
 
 
+def compile_family(build: BuildSpec) -> tuple[str, str, bool]:
+    """Builds that compile the same packages alike: toolchain, -buildmode, -trimpath.
+
+    CGO_ENABLED changes only the cgo packages, the environment only CC, and -ldflags only the
+    link, so builds of one family share most of the GOCACHE and must not compile it twice at
+    once; builds of different families share nothing and can run side by side.
+    """
+    return (build.toolchain, build.buildmode, build.trimpath)
+
+
 def _backend(env: Environment) -> NativeEnvironment | None:
     if env.kind == "native":
         return NativeEnvironment(env.name)
@@ -99,6 +109,8 @@ class Runner:
         self.plan = plan
         self.store = store
         self.jobs = max(1, jobs or os.cpu_count() or 1)
+        #: Concurrent `go build`s (of different compile families).
+        self.build_jobs = max(1, self.jobs // 2)
         self.force = force
         self.observer: RunObserver = observer or _Silent()
         self.workdir = workdir or cache_dir() / "artifacts"
@@ -156,21 +168,46 @@ class Runner:
     def run(self) -> RunSummary:
         """Run every build group and return all records.
 
-        One `go build` runs at a time — it already uses every core, and two builds sharing
-        compile steps on a cold cache would both compile the standard library — while the post
-        steps, analysis and probes of finished builds run alongside, up to ``jobs`` at once.
+        Builds are grouped into compile families — same toolchain, ``-buildmode`` and
+        ``-trimpath``, whose packages compile alike, so CGO and ``-ldflags`` siblings reuse the
+        GOCACHE — and each family builds one spec at a time: two builds sharing compile steps
+        on a cold cache would both compile the standard library. Different families build in
+        parallel, ``max(1, jobs // 2)`` at once (a `go build` already keeps about two cores
+        busy), while the post steps, analysis and probes of finished builds run alongside, up
+        to ``jobs`` at once.
         """
         summary = RunSummary()
         groups: dict[BuildSpec, list[Variant]] = {}
         for v in self.plan.variants:
             groups.setdefault(v.build, []).append(v)
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            for b, vs in groups.items():
-                records, built, reused = self._group(b, vs, pool)
+        families: dict[tuple[str, str, bool], list[BuildSpec]] = {}
+        for b in groups:
+            families.setdefault(compile_family(b), []).append(b)
+        for members in families.values():
+            # CGO_ENABLED=0 first: its packages are the ones CGO_ENABLED=1 builds share.
+            members.sort(key=lambda b: b.cgo)
+
+        def build_family(members: list[BuildSpec]) -> tuple[list[dict[str, Any]], int, int]:
+            records: list[dict[str, Any]] = []
+            built = reused = 0
+            for b in members:
+                recs, n_built, n_reused = self._group(b, groups[b], post)
+                records.extend(recs)
+                built += n_built
+                reused += n_reused
+            return records, built, reused
+
+        with (
+            ThreadPoolExecutor(max_workers=self.jobs) as post,
+            ThreadPoolExecutor(max_workers=self.build_jobs) as builders,
+        ):
+            for records, built, reused in builders.map(build_family, families.values()):
                 summary.records.extend(records)
                 summary.built += built
                 summary.reused += reused
-            summary.records.extend(f.result() for f in self._post_futures)
+            with self._lock:
+                futures = list(self._post_futures)
+            summary.records.extend(f.result() for f in futures)
         # Start-up latency is measured after every build, one variant at a time, so that no
         # compiler competes with the probe for the cores; each variant is stored once measured.
         for v, key, rec in self._pending:
@@ -279,10 +316,11 @@ class Runner:
         if result.ok:
             os.replace(private, out_dir / "base")
             result = BuildResult(True, str(out_dir / "base"), result.seconds)
-        for v in todo:
-            self._post_futures.append(
-                pool.submit(self._post_one, v, keys[v], result, go_version, fp, out_dir)
-            )
+        futures = [
+            pool.submit(self._post_one, v, keys[v], result, go_version, fp, out_dir) for v in todo
+        ]
+        with self._lock:
+            self._post_futures.extend(futures)
         return records, 1, len(cached)
 
     def _post_one(
