@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from gobinopt.cli.console import StatusObserver, escape, stdout_console
 from gobinopt.errors import ExitStatus, GobinoptError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def register(app: typer.Typer) -> None:
             path = str(build_example())
         else:
             path = str(binary)
-        observer = _StatusObserver() if not as_json and sys.stderr.isatty() else None
+        observer = StatusObserver("explaining") if not as_json and sys.stderr.isatty() else None
         if observer is not None:
             with observer:
                 result = run_explain(path, measure=measure, observer=observer)
@@ -89,43 +90,7 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(json.dumps(to_document(result, top=top), indent=2))
             return
-        render(result, _console(), by, top)
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-
-
-class _StatusObserver:
-    """Shows the current stage in a transient spinner on stderr."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-
-        self._console = Console(stderr=True)
-        self._status = self._console.status("explaining")
-
-    def __enter__(self) -> _StatusObserver:
-        self._status.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._status.stop()
-
-    def stage(self, name: str) -> None:
-        self._status.update(name)
-
-    def note(self, message: str) -> None:
-        self._console.log(message)
-
-
-def _e(text: str) -> str:
-    """Escape rich markup: Go names such as ``F[go.shape.int]`` contain brackets."""
-    from rich.markup import escape
-
-    return escape(text)
+        render(result, stdout_console(), by, top)
 
 
 def _pct(part: int, whole: int) -> str:
@@ -151,7 +116,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
     lay = ex.layout
     size = lay.file_size
     head = (
-        f"[bold]{_e(ex.path)}[/]: {lay.format.value.upper()} {lay.bits}-bit {lay.machine} "
+        f"[bold]{escape(ex.path)}[/]: {lay.format.value.upper()} {lay.bits}-bit {lay.machine} "
         f"{lay.file_type}, {_b(size)} bytes"
     )
     if lay.interpreter:
@@ -162,7 +127,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
     if ex.buildinfo is not None:
         bi = ex.buildinfo
         mod = f"{bi.main.path} {bi.main.version}" if bi.main else "-"
-        console.print(_e(f"Go {bi.go_version} · path {bi.path or '-'} · module {mod}"))
+        console.print(escape(f"Go {bi.go_version} · path {bi.path or '-'} · module {mod}"))
 
     cats = _table("Bytes by category", "category", "file bytes", "share", "mem bytes")
     for c in ex.categories:
@@ -194,7 +159,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
             elif p.file_size == 0 and p.mem_size:
                 note = "memory only"
             parts.add_row(
-                _e(p.name),
+                escape(p.name),
                 p.category.value,
                 f"{p.offset:#x}",
                 _b(p.file_size),
@@ -228,11 +193,16 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
         for s in ex.savings:
             detail = s.detail + (f" — cost: {s.cost}" if s.cost else "")
             sav.add_row(
-                s.knob, _b(s.bytes), _pct(s.bytes, size), s.basis.value, _e(s.how), _e(detail)
+                s.knob,
+                _b(s.bytes),
+                _pct(s.bytes, size),
+                s.basis.value,
+                escape(s.how),
+                escape(detail),
             )
         console.print(sav)
     for note in ex.notes:
-        console.print(f"note: {_e(note)}")
+        console.print(f"note: {escape(note)}")
 
 
 def _render_packages(ex: Explanation, console: Console, top: int) -> None:
@@ -248,7 +218,7 @@ def _render_packages(ex: Explanation, console: Console, top: int) -> None:
     shown = code.packages if top <= 0 else code.packages[:top]
     for p in shown:
         table.add_row(
-            _e(p.name) or "(no package: go:/type: symbols)",
+            escape(p.name) or "(no package: go:/type: symbols)",
             _b(p.size),
             _pct(p.size, code.text_size),
             _b(p.functions),
@@ -279,7 +249,7 @@ def _render_functions(ex: Explanation, console: Console, top: int) -> None:
     table = _table("Largest Go functions", "function", "package", "bytes", "share")
     shown = ex.top_functions(top)
     for f in shown:
-        table.add_row(_e(f.name), _e(f.package), _b(f.size), _pct(f.size, total))
+        table.add_row(escape(f.name), escape(f.package), _b(f.size), _pct(f.size, total))
     rest = len(ex.pclntab.functions) - len(shown)
     if rest > 0:
         rest_size = ex.code.go_code - sum(f.size for f in shown)
@@ -296,8 +266,8 @@ def _render_buildinfo(ex: Explanation, console: Console) -> None:
     table = _table("Build info (from the binary)", "key", "value")
     table.add_row("go", bi.go_version)
     for key, value in bi.settings:
-        table.add_row(_e(key), _e(value if len(value) < 120 else value[:117] + "…"))
+        table.add_row(escape(key), escape(value if len(value) < 120 else value[:117] + "…"))
     for dep in bi.deps:
         repl = f" => {dep.replace.path} {dep.replace.version}" if dep.replace else ""
-        table.add_row("dep", _e(f"{dep.path} {dep.version}{repl}"))
+        table.add_row("dep", escape(f"{dep.path} {dep.version}{repl}"))
     console.print(table)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from gobinopt.cli.console import StatusObserver, stdout_console
 from gobinopt.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def register(app: typer.Typer) -> None:
             check_drop_caches()
         resolve_executable(argv[0])
         modes = [False, True] if cold is None else [cold]
-        observer = _StatusObserver() if not as_json and sys.stderr.isatty() else None
+        observer = StatusObserver("probing") if not as_json and sys.stderr.isatty() else None
 
         def one(mode: bool, obs: Observer = SILENT) -> LatencyResult:
             return measure(
@@ -127,38 +128,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(to_document(results), indent=2))
         else:
-            render(results, _console())
+            render(results, stdout_console())
         if not all(r.ok for r in results):
             raise typer.Exit(int(ExitStatus.FAILURE))
-
-
-def _console() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-
-
-class _StatusObserver:
-    """Shows the current stage in a transient spinner on stderr."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-
-        self._console = Console(stderr=True)
-        self._status = self._console.status("probing")
-
-    def __enter__(self) -> _StatusObserver:
-        self._status.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._status.stop()
-
-    def stage(self, name: str) -> None:
-        self._status.update(name)
-
-    def note(self, message: str) -> None:
-        self._console.log(message)
 
 
 def duration(seconds: float) -> str:
