@@ -1,4 +1,5 @@
-"""The ELF reader attributes every byte, and its sections equal `readelf -S -W`."""
+"""The ELF reader attributes every byte; its sections equal `readelf -S -W` and its program
+headers and compressed-section sizes equal pyelftools'."""
 
 from __future__ import annotations
 
@@ -104,11 +105,44 @@ def test_categories_of_a_go_binary(builder: Builder) -> None:
 
 
 def test_compressed_dwarf_reports_inflated_size(builder: Builder) -> None:
-    """SHF_COMPRESSED DWARF sections carry the Elf64_Chdr size, larger than their file bytes."""
-    lay = layout_of(builder.build(ELF_VARIANTS["hello"]))
+    """SHF_COMPRESSED DWARF sections carry the Elf64_Chdr size, which equals the length of the
+    data pyelftools (a second oracle) decompresses."""
+    from elftools.elf.elffile import ELFFile
+
+    path = builder.build(ELF_VARIANTS["hello"])
+    lay = layout_of(path)
     info = lay.section(".debug_info")
     assert info is not None and info.uncompressed_size is not None
     assert info.uncompressed_size > info.file_size
+    with path.open("rb") as fh:
+        elf = ELFFile(fh)
+        compressed = [s for s in elf.iter_sections() if s.compressed]
+        assert compressed
+        for sec in compressed:
+            ours = lay.section(sec.name)
+            assert ours is not None and ours.uncompressed_size == len(sec.data()), sec.name
+
+
+@pytest.mark.parametrize("variant", sorted(ELF_VARIANTS))
+def test_segments_equal_pyelftools(builder: Builder, variant: str) -> None:
+    """Program headers (type, offset, sizes, address) equal what pyelftools reads."""
+    from elftools.elf.elffile import ELFFile
+
+    path = builder.build(ELF_VARIANTS[variant])
+    segments = layout_of(path).segments
+    ours = [(g.kind, g.offset, g.file_size, g.address, g.mem_size) for g in segments]
+    with path.open("rb") as fh:
+        theirs = [
+            (
+                str(g["p_type"]).removeprefix("PT_"),
+                g["p_offset"],
+                g["p_filesz"],
+                g["p_vaddr"],
+                g["p_memsz"],
+            )
+            for g in ELFFile(fh).iter_segments()
+        ]
+    assert ours == theirs
 
 
 def test_memory_only_sections_have_no_file_bytes(builder: Builder) -> None:
