@@ -288,6 +288,48 @@ def test_resume_after_kill_keeps_completed_variants(tmp_path: Path) -> None:
     assert summary.built <= 8 - stored // 2
 
 
+PACKING = """
+[environments.host]
+kind = "native"
+[axes]
+ldflags = ["", "-s", "-w", "-s -w"]
+post = ["upx", "strip,upx"]
+"""
+
+
+@NEEDS
+def test_ctrl_c_stores_nothing_the_interrupt_broke(tmp_path: Path) -> None:
+    """Ctrl-C mid-run exits 130, and tools it killed are not stored as broken variants."""
+    path, store = matrix_file(tmp_path, PACKING), tmp_path / "r.sqlite"
+    argv = [sys.executable, "-m", "gobinopt", "matrix", "run", str(path), "--store", str(store)]
+    proc = subprocess.Popen(
+        [*argv, "--jobs", "2", "--force"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, like a shell job: Ctrl-C reaches all
+    )
+    deadline = time.monotonic() + 300
+    done_before = 0
+    while time.monotonic() < deadline and proc.poll() is None and done_before < 1:
+        time.sleep(0.05)
+        if store.exists():
+            try:
+                with sqlite3.connect(store) as db:
+                    done_before = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:  # the run has not created its table yet
+                continue
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert 1 <= done_before < 8, "the run finished before it could be interrupted"
+    assert proc.returncode == 130, err[-2000:]
+    with sqlite3.connect(store) as db:
+        statuses = [row[0] for row in db.execute("SELECT status FROM results")]
+    assert set(statuses) == {"ok"}, statuses
+    summary = run(path, store)
+    assert len(summary.records) == 8 and {r["status"] for r in summary.records} == {"ok"}
+
+
 def test_concurrent_runs_share_one_store(tmp_path: Path) -> None:
     """Two runs at once on one store both finish and leave one intact row per variant."""
     path, store = matrix_file(tmp_path, SLOWISH), tmp_path / "r.sqlite"

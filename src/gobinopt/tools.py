@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -44,6 +45,18 @@ class ToolStatus:
     path: str | None
     version: str
     hint: str
+
+
+#: Signals that mean "the user stopped the run" (Ctrl-C, kill, a closed terminal), not a bug.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def interrupted(returncode: int | None) -> bool:
+    """Whether a child ended because the run was interrupted: killed by SIGINT, SIGTERM or
+    SIGHUP (negative code), or exited 128 + that signal as the go command and shells do."""
+    if returncode is None:
+        return False
+    return any(returncode in (-int(s), 128 + int(s)) for s in _STOP_SIGNALS)
 
 
 def which(name: str, search_path: str | None = None) -> str | None:

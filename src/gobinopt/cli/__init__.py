@@ -11,6 +11,10 @@ import sys
 
 from gobinopt.errors import ExitStatus, GobinoptError
 
+_INTERRUPTED = (
+    "interrupted (hint: whatever finished before it is kept; run the same command again to resume)"
+)
+
 
 def _fail(message: str, status: ExitStatus) -> int:
     sys.stderr.write(f"gobinopt: error: {message}\n")
@@ -32,7 +36,7 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        return _fail("interrupted", ExitStatus.INTERRUPTED)
+        return _fail(_INTERRUPTED, ExitStatus.INTERRUPTED)
     except typer.TyperException as exc:
         show = getattr(exc, "show", None)
         if callable(show):
@@ -41,7 +45,7 @@ def run(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"gobinopt: error: {exc.format_message()}\n")
         return int(ExitStatus.USAGE)
     except KeyboardInterrupt:
-        return _fail("interrupted", ExitStatus.INTERRUPTED)
+        return _fail(_INTERRUPTED, ExitStatus.INTERRUPTED)
     except BrokenPipeError:
         return int(ExitStatus.OK)
     except Exception as exc:

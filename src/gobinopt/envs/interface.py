@@ -14,6 +14,8 @@ class BuildResult:
     path: str
     seconds: float
     message: str = ""
+    #: `go build` was stopped by Ctrl-C or a kill, so its failure is not the program's.
+    interrupted: bool = False
 
 
 class BuildEnvironment(Protocol):

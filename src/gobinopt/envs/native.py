@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from gobinopt.envs.interface import BuildResult
-from gobinopt.tools import which
+from gobinopt.tools import interrupted, which
 
 
 def _first_line(argv: list[str]) -> str:
@@ -123,6 +123,8 @@ class NativeEnvironment:
         except subprocess.TimeoutExpired:
             return BuildResult(False, out, time.monotonic() - start, "go build timed out")
         seconds = time.monotonic() - start
+        if interrupted(res.returncode):
+            return BuildResult(False, out, seconds, "go build interrupted", interrupted=True)
         if res.returncode != 0:
             text = (res.stderr or res.stdout).strip().splitlines()
             return BuildResult(False, out, seconds, " / ".join(text[-6:]) or "go build failed")

@@ -26,7 +26,7 @@ from gobinopt.example import cache_dir
 from gobinopt.matrix.interface import BuildSpec, Environment, Variant
 from gobinopt.matrix.plan import Plan
 from gobinopt.store.sqlite import Store
-from gobinopt.tools import skipped_message
+from gobinopt.tools import interrupted, skipped_message
 
 #: Statuses a stored variant can have.
 OK, BROKEN, SKIPPED = "ok", "broken", "skipped"
@@ -40,6 +40,10 @@ class RunObserver(Protocol):
 
     def build_started(self, build: BuildSpec | str) -> None:
         """A `go build` (or a latency measurement, described by a string) started."""
+
+
+class _ChildInterruptedError(Exception):
+    """A child was stopped by Ctrl-C or a kill: the variant's outcome is unknown, not broken."""
 
 
 class _Silent:
@@ -121,7 +125,10 @@ class Runner:
         self._fingerprints: dict[tuple[str, str], dict[str, str]] = {}
         self._lock = threading.Lock()
         self._pending: list[tuple[Variant, str, dict[str, Any]]] = []
-        self._post_futures: list[Future[dict[str, Any]]] = []
+        self._post_futures: list[Future[dict[str, Any] | None]] = []
+        #: Set on Ctrl-C (or when a child reports one): no new work starts, nothing
+        #: finished after it is stored, so a re-run redoes exactly what was cut short.
+        self._stop = threading.Event()
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -191,6 +198,8 @@ class Runner:
             records: list[dict[str, Any]] = []
             built = reused = 0
             for b in members:
+                if self._stop.is_set():
+                    break
                 recs, n_built, n_reused = self._group(b, groups[b], post)
                 records.extend(recs)
                 built += n_built
@@ -201,13 +210,24 @@ class Runner:
             ThreadPoolExecutor(max_workers=self.jobs) as post,
             ThreadPoolExecutor(max_workers=self.build_jobs) as builders,
         ):
-            for records, built, reused in builders.map(build_family, families.values()):
-                summary.records.extend(records)
-                summary.built += built
-                summary.reused += reused
-            with self._lock:
-                futures = list(self._post_futures)
-            summary.records.extend(f.result() for f in futures)
+            try:
+                for records, built, reused in builders.map(build_family, families.values()):
+                    summary.records.extend(records)
+                    summary.built += built
+                    summary.reused += reused
+                with self._lock:
+                    futures = list(self._post_futures)
+                for f in futures:
+                    rec = f.result()
+                    if rec is not None:
+                        summary.records.append(rec)
+            except BaseException:
+                # Ctrl-C: stop starting work; running tools died with the same signal.
+                self._stop.set()
+                post.shutdown(wait=False, cancel_futures=True)
+                raise
+        if self._stop.is_set():
+            raise KeyboardInterrupt
         # Start-up latency is measured after every build, one variant at a time, so that no
         # compiler competes with the probe for the cores; each variant is stored once measured.
         for v, key, rec in self._pending:
@@ -299,6 +319,8 @@ class Runner:
                 rec = self._skip(v, go_version, fp, skipped_message(missing))
                 records.append(self._finish(v, keys[v], rec))
             return records, 0, len(cached)
+        if self._stop.is_set():
+            return records, 0, len(cached)
         self.observer.build_started(build)
         out_dir = self.workdir / build.id
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -313,6 +335,9 @@ class Runner:
         result = backend.build(
             go, program.directory, program.package, args, build.cgo, str(private), self.gocache
         )
+        if result.interrupted or self._stop.is_set():
+            self._stop.set()
+            return records, 0, len(cached)
         if result.ok:
             os.replace(private, out_dir / "base")
             result = BuildResult(True, str(out_dir / "base"), result.seconds)
@@ -331,8 +356,16 @@ class Runner:
         go_version: str,
         fp: dict[str, str],
         out_dir: Path,
-    ) -> dict[str, Any]:
-        rec = self._variant(v, result, go_version, fp, out_dir)
+    ) -> dict[str, Any] | None:
+        if self._stop.is_set():
+            return None
+        try:
+            rec = self._variant(v, result, go_version, fp, out_dir)
+        except _ChildInterruptedError:
+            self._stop.set()
+            return None
+        if self._stop.is_set():
+            return None
         if rec["status"] == OK and self.plan.matrix.latency is not None:
             with self._lock:
                 self._pending.append((v, key, rec))
@@ -367,6 +400,8 @@ class Runner:
             shutil.copy2(built.path, path)
             for step in v.pipeline.steps:
                 res = apply(step, path)
+                if res.interrupted:
+                    raise _ChildInterruptedError(res.message)
                 if not res.ok:
                     status = SKIPPED if res.skipped else BROKEN
                     rec.update(status=status, reason=res.message)
@@ -378,10 +413,15 @@ class Runner:
             os.replace(staged, final)
         rec["artifact"] = str(final)
         rec.update(self.analyze(str(final)))
+        expected = self.plan.matrix.program.probe.exit_code
         probe = run_probe(str(final), self.plan.matrix.program.probe)
+        if interrupted(probe.exit_code) and probe.exit_code != expected:
+            raise _ChildInterruptedError(probe.message)
         rec["probe"] = {"ok": probe.ok, "exit_code": probe.exit_code, "message": probe.message}
         if any(s.kind == "upx" for s in v.pipeline.steps):
             big = run_probe(str(final), self.plan.matrix.program.probe, large_environment())
+            if interrupted(big.exit_code) and big.exit_code != expected:
+                raise _ChildInterruptedError(big.message)
             rec["large_env_probe"] = {
                 "ok": big.ok,
                 "exit_code": big.exit_code,

@@ -8,7 +8,7 @@ import subprocess
 from dataclasses import dataclass
 
 from gobinopt.matrix.interface import Step
-from gobinopt.tools import skipped_message, which
+from gobinopt.tools import interrupted, skipped_message, which
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,8 @@ class StepResult:
     ok: bool
     skipped: bool = False
     message: str = ""
+    #: The tool was stopped by Ctrl-C or a kill: the outcome says nothing about the binary.
+    interrupted: bool = False
 
 
 def apply(step: Step, path: str) -> StepResult:
@@ -39,6 +41,8 @@ def apply(step: Step, path: str) -> StepResult:
         )
     except subprocess.TimeoutExpired:
         return StepResult(False, False, f"{step.label} timed out")
+    if interrupted(res.returncode):
+        return StepResult(False, False, f"{step.label}: interrupted", interrupted=True)
     if res.returncode != 0:
         text = (
             (res.stderr + "\n" + res.stdout).replace(f"'{path}'", "BINARY").replace(path, "BINARY")
