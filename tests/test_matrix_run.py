@@ -330,6 +330,50 @@ def test_ctrl_c_stores_nothing_the_interrupt_broke(tmp_path: Path) -> None:
     assert len(summary.records) == 8 and {r["status"] for r in summary.records} == {"ok"}
 
 
+def _group_members(pgid: int, comm: str) -> list[int]:
+    """Pids of processes named ``comm`` in process group ``pgid`` (from /proc/PID/stat)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if name == comm and int(fields[2]) == pgid:
+            pids.append(int(entry.name))
+    return pids
+
+
+@NEEDS
+def test_a_tool_killed_by_sigint_stops_the_run_without_a_false_result(tmp_path: Path) -> None:
+    """SIGINT to one upx (not to gobinopt) ends the run with exit 130, storing no broken row."""
+    path, store = matrix_file(tmp_path, PACKING), tmp_path / "r.sqlite"
+    argv = [sys.executable, "-m", "gobinopt", "matrix", "run", str(path), "--store", str(store)]
+    proc = subprocess.Popen(
+        [*argv, "--jobs", "2", "--force"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    victims: list[int] = []
+    while time.monotonic() < deadline and proc.poll() is None and not victims:
+        time.sleep(0.02)
+        victims = _group_members(proc.pid, "upx")
+    assert victims, "no upx ran"
+    os.kill(victims[0], signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err
+    with sqlite3.connect(store) as db:
+        statuses = [row[0] for row in db.execute("SELECT status FROM results")]
+    assert set(statuses) <= {"ok"}, statuses
+
+
 def test_concurrent_runs_share_one_store(tmp_path: Path) -> None:
     """Two runs at once on one store both finish and leave one intact row per variant."""
     path, store = matrix_file(tmp_path, SLOWISH), tmp_path / "r.sqlite"

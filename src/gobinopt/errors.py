@@ -49,6 +49,12 @@ class GobinoptError(Exception):
         return text
 
 
+class InterruptedRunError(GobinoptError):
+    """A run stopped because its tools were stopped by a signal (Ctrl-C, kill)."""
+
+    status = ExitStatus.INTERRUPTED
+
+
 class InputNotFoundError(GobinoptError):
     """An input path is missing or is not a regular file."""
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from gobinopt.envs.interface import BuildResult
 from gobinopt.envs.native import MuslEnvironment, NativeEnvironment
-from gobinopt.errors import GobinoptError
+from gobinopt.errors import GobinoptError, InterruptedRunError
 from gobinopt.example import cache_dir
 from gobinopt.matrix.interface import BuildSpec, Environment, Variant
 from gobinopt.matrix.plan import Plan
@@ -227,7 +227,10 @@ class Runner:
                 post.shutdown(wait=False, cancel_futures=True)
                 raise
         if self._stop.is_set():
-            raise KeyboardInterrupt
+            raise InterruptedRunError(
+                "interrupted: a tool of the run was stopped by a signal",
+                hint="whatever finished before it is stored; run the same command again to resume",
+            )
         # Start-up latency is measured after every build, one variant at a time, so that no
         # compiler competes with the probe for the cores; each variant is stored once measured.
         for v, key, rec in self._pending:
