@@ -297,18 +297,23 @@ post = ["upx", "strip,upx"]
 """
 
 
-@NEEDS
-def test_ctrl_c_stores_nothing_the_interrupt_broke(tmp_path: Path) -> None:
-    """Ctrl-C mid-run exits 130, and tools it killed are not stored as broken variants."""
-    path, store = matrix_file(tmp_path, PACKING), tmp_path / "r.sqlite"
+def start_in_own_group(path: Path, store: Path) -> subprocess.Popen[str]:
+    """`gobinopt matrix run --force` in its own process group, as a shell starts a job."""
     argv = [sys.executable, "-m", "gobinopt", "matrix", "run", str(path), "--store", str(store)]
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [*argv, "--jobs", "2", "--force"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,  # its own process group, like a shell job: Ctrl-C reaches all
+        start_new_session=True,
     )
+
+
+@NEEDS
+def test_ctrl_c_stores_nothing_the_interrupt_broke(tmp_path: Path) -> None:
+    """Ctrl-C mid-run exits 130, and tools it killed are not stored as broken variants."""
+    path, store = matrix_file(tmp_path, PACKING), tmp_path / "r.sqlite"
+    proc = start_in_own_group(path, store)
     deadline = time.monotonic() + 300
     done_before = 0
     while time.monotonic() < deadline and proc.poll() is None and done_before < 1:
@@ -351,14 +356,7 @@ def _group_members(pgid: int, comm: str) -> list[int]:
 def test_a_tool_killed_by_sigint_stops_the_run_without_a_false_result(tmp_path: Path) -> None:
     """SIGINT to one upx (not to gobinopt) ends the run with exit 130, storing no broken row."""
     path, store = matrix_file(tmp_path, PACKING), tmp_path / "r.sqlite"
-    argv = [sys.executable, "-m", "gobinopt", "matrix", "run", str(path), "--store", str(store)]
-    proc = subprocess.Popen(
-        [*argv, "--jobs", "2", "--force"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = start_in_own_group(path, store)
     deadline = time.monotonic() + 300
     victims: list[int] = []
     while time.monotonic() < deadline and proc.poll() is None and not victims:
