@@ -13,7 +13,7 @@ For each binary it measures the warm start-up median with ``gobinopt probe --war
 default adaptive loop) and with ``hyperfine -N --warmup 3 --runs N --export-json`` (N = 50), and
 prints both medians and their ratio (target: within 10 %). It then does the same cold: gobinopt
 evicts the binary with fadvise before each run, hyperfine runs the same eviction as its
-``--prepare`` command. All of it is repeated in ``--rounds`` rounds (default 3), the two tools
+``--prepare`` command. All of it is repeated in ``--rounds`` rounds (default 5), the two tools
 alternating which goes first, and the medians of the per-round medians are compared. Nothing is
 asserted; the figures are printed next to their reference.
 """
@@ -210,6 +210,18 @@ class Rounds:
         ok = self.hyperfines
         return statistics.median(h.median_s for h in ok) if ok else None
 
+    @property
+    def paired_ratio(self) -> float | None:
+        """Median over the rounds of gobinopt's median / hyperfine's median in the same round:
+        the two measurements of a round run back to back, so a drift of the machine's speed
+        between rounds cancels out of each ratio."""
+        pairs = [
+            g.median_s / h.median_s
+            for g, h in zip(self.gobinopt, self.hyperfine, strict=True)
+            if isinstance(g, Probe) and isinstance(h, Hyperfine) and h.median_s > 0
+        ]
+        return statistics.median(pairs) if pairs else None
+
     def errors(self) -> list[str]:
         return [e for e in [*self.gobinopt, *self.hyperfine] if isinstance(e, str)]
 
@@ -224,9 +236,12 @@ def print_mode(title: str, subjects: list[Subject], data: dict[str, Rounds], war
         gm, hm = d.gbo_median, d.hf_median
         g_min = min((p.min_s for p in d.probes), default=None)
         h_min = min((h.min_s for h in d.hyperfines), default=None)
-        verdict = "n/a"
+        verdict = paired_verdict = "n/a"
         if gm is not None and hm is not None:
             verdict = "met" if abs(gm / hm - 1) <= TARGET else "MISSED"
+        paired = d.paired_ratio
+        if paired is not None:
+            paired_verdict = "met" if abs(paired - 1) <= TARGET else "MISSED"
         probes, hfs = d.probes, d.hyperfines
         rss = [p.rss_kb for p in probes if p.rss_kb is not None]
         rows.append(
@@ -242,6 +257,8 @@ def print_mode(title: str, subjects: list[Subject], data: dict[str, Rounds], war
                 _ms(statistics.median(h.stddev_s for h in hfs)) if hfs else "-",
                 _ratio(gm, hm),
                 verdict if warm else "-",
+                f"{paired:.3f}" if paired is not None else "-",
+                paired_verdict if warm else "-",
                 _ms(g_min),
                 _ms(h_min),
                 _ratio(g_min, h_min),
@@ -264,6 +281,8 @@ def print_mode(title: str, subjects: list[Subject], data: dict[str, Rounds], war
             "hf stddev",
             "gbo/hf",
             "within 10%",
+            "paired gbo/hf",
+            "paired within 10%",
             "gbo min",
             "hf min",
             "min gbo/hf",
@@ -285,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=50, help="hyperfine --runs (default 50)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating gobinopt/hyperfine rounds (default 3)"
+        "--rounds", type=int, default=5, help="alternating gobinopt/hyperfine rounds (default 5)"
     )
     parser.add_argument(
         "--keep", type=Path, default=DEFAULT_CACHE, help="build directory (benchmarks/.cache/probe)"
