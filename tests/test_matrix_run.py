@@ -7,14 +7,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import PROGRAMS
+from conftest import GOBINOPT, PROGRAMS, run_gobinopt
 from gobinopt.matrix import expand, load
 from gobinopt.matrix.run import Runner, RunSummary
 from gobinopt.store.sqlite import Store, export_csv, export_json
@@ -55,14 +54,12 @@ def run(path: Path, store: Path, **kw: Any) -> RunSummary:
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gobinopt", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        env=env,
-    )
+    return run_gobinopt(*args, env=env, timeout=900)
+
+
+def matrix_run_argv(path: Path, store: Path, *options: str) -> list[str]:
+    """The command line of `gobinopt matrix run PATH --store STORE OPTIONS` in this Python."""
+    return [*GOBINOPT, "matrix", "run", str(path), "--store", str(store), *options]
 
 
 @pytest.fixture(scope="module")
@@ -248,19 +245,7 @@ def test_resume_after_kill_keeps_completed_variants(tmp_path: Path) -> None:
     """After kill -9 mid-run, a rerun reuses every variant stored before the kill."""
     path, store = matrix_file(tmp_path, SLOWISH), tmp_path / "r.sqlite"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gobinopt",
-            "matrix",
-            "run",
-            str(path),
-            "--store",
-            str(store),
-            "--jobs",
-            "1",
-            "--force",
-        ],
+        matrix_run_argv(path, store, "--jobs", "1", "--force"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -299,9 +284,8 @@ post = ["upx", "strip,upx"]
 
 def start_in_own_group(path: Path, store: Path) -> subprocess.Popen[str]:
     """`gobinopt matrix run --force` in its own process group, as a shell starts a job."""
-    argv = [sys.executable, "-m", "gobinopt", "matrix", "run", str(path), "--store", str(store)]
     return subprocess.Popen(
-        [*argv, "--jobs", "2", "--force"],
+        matrix_run_argv(path, store, "--jobs", "2", "--force"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -375,18 +359,7 @@ def test_a_tool_killed_by_sigint_stops_the_run_without_a_false_result(tmp_path: 
 def test_concurrent_runs_share_one_store(tmp_path: Path) -> None:
     """Two runs at once on one store both finish and leave one intact row per variant."""
     path, store = matrix_file(tmp_path, SLOWISH), tmp_path / "r.sqlite"
-    args = [
-        sys.executable,
-        "-m",
-        "gobinopt",
-        "matrix",
-        "run",
-        str(path),
-        "--store",
-        str(store),
-        "--force",
-        "--json",
-    ]
+    args = matrix_run_argv(path, store, "--force", "--json")
     procs = [
         subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)

@@ -29,14 +29,17 @@ def register(app: typer.Typer) -> None:
                 )
             )
             return
-        from rich.console import Console
         from rich.table import Table
+
+        from gobinopt.cli.console import escape, stdout_console
 
         table = Table(title="tools")
         for col in ("tool", "status", "version / install with"):
             table.add_column(col)
         for t in found:
             table.add_row(
-                t.name, "ok" if t.path else "[red]missing[/]", t.version if t.path else t.hint
+                t.name,
+                "ok" if t.path else "[red]missing[/]",
+                escape(t.version if t.path else t.hint),
             )
-        Console().print(table)
+        stdout_console().print(table)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from gobinopt.cli.console import escape, stdout_console
 from gobinopt.errors import ExitStatus, GobinoptError
 
 if TYPE_CHECKING:
@@ -200,11 +201,9 @@ class _Progress:
 
 
 def _summary(records: list[dict[str, Any]], built: int, reused: int, store: Path) -> None:
-    from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = stdout_console()
     table = Table(
         title=f"{len(records)} variants · {built} builds run · {reused} reused · store {store}",
         title_justify="left",

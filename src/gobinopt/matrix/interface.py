@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from gobinopt.errors import ExitStatus, GobinoptError
 
@@ -151,6 +152,18 @@ class Variant:
         """The build label followed by the pipeline, e.g. ``… | strip → upx --best --lzma``."""
         steps = " → ".join(s.label for s in self.pipeline.steps) or "no post steps"
         return f"{self.build.label()} | {steps}"
+
+    def fields(self) -> dict[str, Any]:
+        """The axis values of this variant, keyed by their matrix-file names."""
+        return {
+            "environment": self.build.environment,
+            "toolchain": self.build.toolchain,
+            "CGO_ENABLED": int(self.build.cgo),
+            "buildmode": self.build.buildmode,
+            "ldflags": self.build.ldflags,
+            "trimpath": self.build.trimpath,
+            "post": self.pipeline.name,
+        }
 
 
 @dataclass(frozen=True, slots=True)

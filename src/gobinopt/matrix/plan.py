@@ -38,20 +38,8 @@ class Plan:
         return Plan(self.matrix, tuple(v for v in self.variants if v.build in mine))
 
 
-def _fields(v: Variant) -> dict[str, Any]:
-    return {
-        "environment": v.build.environment,
-        "toolchain": v.build.toolchain,
-        "CGO_ENABLED": int(v.build.cgo),
-        "buildmode": v.build.buildmode,
-        "ldflags": v.build.ldflags,
-        "trimpath": v.build.trimpath,
-        "post": v.pipeline.name,
-    }
-
-
 def _matches(rule: dict[str, object], v: Variant) -> bool:
-    fields = _fields(v)
+    fields = v.fields()
     for key, raw in rule.items():
         have, want = fields[key], raw
         if key == "ldflags" and isinstance(want, str):

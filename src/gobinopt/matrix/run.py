@@ -26,7 +26,7 @@ from gobinopt.example import cache_dir
 from gobinopt.matrix.interface import BuildSpec, Environment, Variant
 from gobinopt.matrix.plan import Plan
 from gobinopt.store.sqlite import Store
-from gobinopt.tools import interrupted, skipped_message
+from gobinopt.tools import skipped_message
 
 #: Statuses a stored variant can have.
 OK, BROKEN, SKIPPED = "ok", "broken", "skipped"
@@ -272,15 +272,7 @@ class Runner:
             "variant_id": v.id,
             "label": v.label(),
             "matrix": self.plan.matrix.program.name,
-            "spec": {
-                "environment": v.build.environment,
-                "toolchain": v.build.toolchain,
-                "CGO_ENABLED": int(v.build.cgo),
-                "buildmode": v.build.buildmode,
-                "ldflags": v.build.ldflags,
-                "trimpath": v.build.trimpath,
-                "post": v.pipeline.name,
-            },
+            "spec": v.fields(),
             "go_build": v.build.go_args(),
             "post_steps": [s.label for s in v.pipeline.steps],
             "go_version": go_version,
@@ -416,14 +408,13 @@ class Runner:
             os.replace(staged, final)
         rec["artifact"] = str(final)
         rec.update(self.analyze(str(final)))
-        expected = self.plan.matrix.program.probe.exit_code
         probe = run_probe(str(final), self.plan.matrix.program.probe)
-        if interrupted(probe.exit_code) and probe.exit_code != expected:
+        if probe.interrupted:
             raise _ChildInterruptedError(probe.message)
         rec["probe"] = {"ok": probe.ok, "exit_code": probe.exit_code, "message": probe.message}
         if any(s.kind == "upx" for s in v.pipeline.steps):
             big = run_probe(str(final), self.plan.matrix.program.probe, large_environment())
-            if interrupted(big.exit_code) and big.exit_code != expected:
+            if big.interrupted:
                 raise _ChildInterruptedError(big.message)
             rec["large_env_probe"] = {
                 "ok": big.ok,
@@ -441,10 +432,8 @@ def analyze_binary(path: str) -> dict[str, Any]:
     """Size, sha256, section categories and package totals of one artifact."""
     from gobinopt.explain import explain
 
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+        digest = hashlib.file_digest(fh, "sha256")
     ex = explain(path, savings=False)
     return {
         "size": ex.layout.file_size,

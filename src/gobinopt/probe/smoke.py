@@ -8,6 +8,7 @@ import subprocess
 from dataclasses import dataclass
 
 from gobinopt.matrix.interface import Probe
+from gobinopt.tools import interrupted
 
 #: Size of the environment used for the "large environment" run of packed binaries: UPX's stub
 #: has been reported to crash when the environment is big.
@@ -21,6 +22,8 @@ class ProbeResult:
     ok: bool
     exit_code: int | None
     message: str
+    #: Stopped by Ctrl-C or a kill rather than by its own doing: the outcome is unknown.
+    interrupted: bool = False
 
 
 def run_probe(path: str, probe: Probe, env: dict[str, str] | None = None) -> ProbeResult:
@@ -39,6 +42,8 @@ def run_probe(path: str, probe: Probe, env: dict[str, str] | None = None) -> Pro
         return ProbeResult(False, None, f"timed out after {probe.timeout_s:g} s")
     except OSError as exc:
         return ProbeResult(False, None, f"cannot execute: {exc.strerror}")
+    if res.returncode != probe.exit_code and interrupted(res.returncode):
+        return ProbeResult(False, res.returncode, "interrupted", interrupted=True)
     if res.returncode < 0:
         name = signal.Signals(-res.returncode).name
         return ProbeResult(False, res.returncode, f"killed by {name}")
