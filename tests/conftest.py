@@ -34,8 +34,15 @@ def run_gobinopt(
     *args: str, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """Run `gobinopt ARGS` in a child process and capture its output (never raises on exit)."""
+    # An explicit environment: pytest's readline import sets COLUMNS=80 for children started
+    # without one, and gobinopt's tables follow COLUMNS.
     return subprocess.run(
-        [*GOBINOPT, *args], capture_output=True, text=True, timeout=timeout, check=False, env=env
+        [*GOBINOPT, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=dict(os.environ) if env is None else env,
     )
 
 

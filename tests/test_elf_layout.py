@@ -97,7 +97,7 @@ def test_categories_of_a_go_binary(builder: Builder) -> None:
     assert cat[".gopclntab"] is Category.GO_METADATA
     assert cat[".go.buildinfo"] is Category.GO_METADATA
     assert cat[".go.module"] is Category.GO_METADATA
-    assert cat[".noptrdata"] is Category.GO_METADATA
+    assert cat[".noptrdata"] is Category.DATA
     assert cat[".debug_info"] is Category.DWARF
     assert cat[".symtab"] is Category.SYMBOLS
     assert cat[".note.go.buildid"] is Category.NOTES

@@ -183,3 +183,110 @@ def test_json_document_is_complete_and_versioned(builder: Builder) -> None:
     assert len(doc["code"]["packages"]) == len(ex.code.packages if ex.code else [])
     assert doc["buildinfo"]["main"]["path"] == "example.com/httpserver"
     assert {s["basis"] for s in doc["savings"]} <= {"computed", "measured", "estimate"}
+
+
+def symbol_addresses(go: str, path: Path) -> dict[str, int]:
+    """Symbol name → address, from `go tool nm` (the oracle of what a section holds)."""
+    out = subprocess.run(
+        [go, "tool", "nm", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    syms = {}
+    for line in out.splitlines():
+        cols = line.split(None, 2)
+        if len(cols) == 3:
+            syms[cols[2]] = int(cols[0], 16)
+    return syms
+
+
+@pytest.mark.parametrize("variant", ["hello", "hello-pie", "http-cgo-pie"])
+def test_sections_are_categorised_by_what_they_hold(
+    go: str, builder: Builder, variant: str
+) -> None:
+    """Type descriptors count as read-only data, pointer-free variables as writable data and the
+    type link table as Go metadata, whichever section the linker puts them in (exe or PIE)."""
+    path = builder.build(ELF_VARIANTS[variant])
+    syms = symbol_addresses(go, path)
+    layout = explain(str(path), savings=False).layout
+
+    def category_of(symbol: str) -> Category:
+        addr = syms[symbol]
+        holders = [
+            p
+            for p in layout.sections()
+            if p.mem_size and p.address <= addr < p.address + p.mem_size
+        ]
+        assert holders, f"{symbol} at {addr:#x} is in no loaded section"
+        return holders[0].category
+
+    assert category_of("runtime.types") is Category.RODATA
+    assert category_of("runtime.noptrdata") is Category.DATA
+    assert category_of("runtime.typelink") is Category.GO_METADATA
+    assert category_of("runtime.pclntab") is Category.GO_METADATA
+
+
+C_PROGRAM = r"""
+#include <stdio.h>
+/* A table of pointers to strings: in a PIE it needs relocations, so it lands in .data.rel.ro. */
+static const char *const names[] = {"alpha", "beta", "gamma"};
+int main(int argc, char **argv) { puts(names[argc % 3]); return 0; }
+"""
+
+
+@pytest.fixture(scope="module")
+def c_pie(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A C program built by gcc as a PIE with debug info (symbols and DWARF to strip)."""
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("gcc not found — apt-get install gcc")
+    tmp = tmp_path_factory.mktemp("c")
+    (tmp / "names.c").write_text(C_PROGRAM)
+    out = tmp / "names"
+    subprocess.run(
+        [gcc, "-g", "-O1", "-fPIE", "-pie", "-o", str(out), str(tmp / "names.c")], check=True
+    )
+    return out
+
+
+def go_advice(ex: Explanation) -> list[str]:
+    """Savings text that speaks of Go's build flags."""
+    words = ("-ldflags", "-s -w", "go build", "linker flags", "CGO_ENABLED", "-trimpath")
+    return [
+        text
+        for s in ex.savings
+        for text in (s.knob, s.how, s.detail, s.cost)
+        if any(w in text for w in words)
+    ]
+
+
+@pytest.mark.parametrize("which", ["gcc-pie", "/bin/ls"])
+def test_non_go_file_has_no_go_metadata_and_no_go_advice(c_pie: Path, which: str) -> None:
+    """A C program's .data.rel.ro is read-only data, nothing is Go metadata, and no advice
+    names a Go flag."""
+    path = c_pie if which == "gcc-pie" else Path(which)
+    if not path.exists():
+        pytest.skip(f"{path} does not exist")
+    ex = explain(str(path))
+    assert not ex.is_go
+    relro = [p for p in ex.layout.sections() if p.name == ".data.rel.ro"]
+    assert relro and all(p.category is Category.RODATA for p in relro)
+    assert Category.GO_METADATA not in {c.category for c in ex.categories}
+    assert any(s.knob == "strip" for s in ex.savings)
+    assert go_advice(ex) == []
+
+
+@pytest.mark.skipif(
+    shutil.which("strip") is None, reason="strip not found — apt-get install binutils"
+)
+def test_measured_strip_advice_for_a_c_program_names_no_go_flag(c_pie: Path) -> None:
+    """--measure on a C program gives a measured strip row whose advice names no Go flag."""
+    ex = explain(str(c_pie), measure=True)
+    strip = [s for s in ex.savings if s.knob == "strip"]
+    assert strip and strip[0].basis is Basis.MEASURED and strip[0].bytes > 0
+    assert go_advice(ex) == []
+
+
+def test_go_strip_advice_points_to_the_linker_flags(builder: Builder) -> None:
+    """A Go binary's strip row says the Go linker flags do the same without an extra step."""
+    ex = explain(str(builder.build(ELF_VARIANTS["hello"])))
+    strip = next(s for s in ex.savings if s.knob == "strip")
+    assert '-ldflags="-s -w"' in strip.cost

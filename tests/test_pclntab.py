@@ -6,14 +6,25 @@ import json
 import subprocess
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
-from conftest import CROSS_VARIANTS, ELF_VARIANTS, Builder
+from conftest import CROSS_VARIANTS, ELF_VARIANTS, PROGRAMS, Builder, Spec, go_env
 from gobinopt.binary import map_file, read_layout
-from gobinopt.golang import PclnTab, package_name, read_pclntab
+from gobinopt.explain import explain
+from gobinopt.golang import PclnTab, import_path, package_name, read_pclntab
 
-ALL = {**ELF_VARIANTS, **CROSS_VARIANTS}
+#: A program whose own package has a dot in the last element of its import path.
+DOTTED = Spec("dotted")
+DOTTED_PACKAGE = "example.com/x/dotted.v2/yaml.v3"
+ALL = {**ELF_VARIANTS, **CROSS_VARIANTS, "dotted": DOTTED}
+
+
+def unescaped(prefix: str) -> str:
+    """debug/gosym's package (a symbol prefix) as an import path, decoded independently of
+    gobinopt: the linker's %xx escapes are URL-style percent escapes of UTF-8 bytes."""
+    return unquote(prefix, errors="strict")
 
 
 def ours(path: Path) -> PclnTab:
@@ -39,7 +50,9 @@ def test_packages_equal_debug_gosym(builder: Builder, oracle: Path, variant: str
     sizes: dict[str, int] = defaultdict(int)
     for fn in ours(path).functions:
         sizes[fn.package] += fn.size
-    assert dict(sizes) == table["packages"]
+    packages = table["packages"]
+    assert isinstance(packages, dict)
+    assert dict(sizes) == {unescaped(name): size for name, size in packages.items()}
 
 
 @pytest.mark.parametrize("variant", sorted(ALL))
@@ -53,7 +66,7 @@ def test_functions_equal_debug_gosym(builder: Builder, oracle: Path, variant: st
     tab = ours(path)
     assert tab.nfunc == len(funcs) == table["nfunc"]
     assert [(f.name, f.size, f.package) for f in tab.functions] == [
-        (g["name"], g["end"] - g["entry"], g["package"]) for g in funcs
+        (g["name"], g["end"] - g["entry"], unescaped(g["package"])) for g in funcs
     ]
     assert tab.offset == table["section_file_offset"]
 
@@ -100,7 +113,7 @@ def test_package_totals_agree_with_go_tool_nm(go: str, builder: Builder) -> None
     for _addr, size, raw in go_nm(go, path):
         name = raw.removesuffix(".abi0")
         if name in wanted:
-            nm_sizes[package_name(name, True)] += size
+            nm_sizes[import_path(package_name(name, True))] += size
     counts: dict[str, int] = defaultdict(int)
     sizes: dict[str, int] = defaultdict(int)
     for fn in tab.functions:
@@ -120,3 +133,39 @@ def test_package_name_matches_gosym_rules() -> None:
     assert package_name("type.eq.fmt.wrapError", False) == ""
     assert package_name("cmpbody", True) == ""
     assert package_name("gopkg.in/yaml.v3.Unmarshal", True) == "gopkg.in/yaml"
+
+
+def test_import_path_undoes_the_linker_escapes() -> None:
+    """%xx escapes of a symbol prefix decode to the import path; malformed ones stay."""
+    assert import_path("gopkg.in/yaml%2ev3") == "gopkg.in/yaml.v3"
+    assert import_path("example.com/a%25b/c%22d") == 'example.com/a%b/c"d'
+    assert import_path("example.com/%e4%b8%ad") == "example.com/\u4e2d"
+    assert import_path("example.com/p%2") == "example.com/p%2"
+    assert import_path("example.com/p%zz") == "example.com/p%zz"
+    assert import_path("net/http") == "net/http"
+
+
+def test_dotted_package_is_shown_as_go_writes_its_import_path(
+    go: str, builder: Builder, oracle: Path
+) -> None:
+    """A package whose last path element has a dot is listed under its import path as `go list`
+    spells it, while Go's own debug/gosym sees the escaped symbol prefix."""
+    path = builder.build(DOTTED)
+    listed = subprocess.run(
+        [go, "list", "-deps", "-f", "{{.ImportPath}}", "."],
+        cwd=PROGRAMS / DOTTED.program,
+        env=go_env(go),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert DOTTED_PACKAGE in listed
+    ex = explain(str(path), savings=False)
+    assert ex.code is not None
+    names = {p.name for p in ex.code.packages}
+    assert DOTTED_PACKAGE in names
+    assert not [n for n in names if "%" in n]
+    assert {n for n in names if n.startswith("example.com/")} <= set(listed)
+    table = run_oracle(oracle, path)["pclntab"]
+    assert isinstance(table, dict)
+    assert "example.com/x/dotted.v2/yaml%2ev3" in table["packages"]

@@ -7,6 +7,7 @@ that must decompress the program before running it cannot beat the same program 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import resource
@@ -38,13 +39,15 @@ def quick(argv: list[str], *, cold: bool = False, expect_exit: int = 0) -> Laten
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`gobinopt probe ARGS` with this process's environment as Python sees it (without the
+    COLUMNS that GNU readline exports into the C environment when pytest imports it)."""
     return subprocess.run(
         [sys.executable, "-m", "gobinopt", "probe", *args],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
-        env=env,
+        env=dict(os.environ) if env is None else env,
     )
 
 
@@ -321,3 +324,41 @@ def test_cli_help_names_probe() -> None:
     for option in ("--cold", "--warm", "--drop-caches", "--runs-min", "--runs-max", "--budget"):
         assert option in res.stdout, option
     assert "--warmup" in res.stdout and "--expect-exit" in res.stdout and "--json" in res.stdout
+
+
+def test_cli_exports_like_hyperfine(builder: Builder, tmp_path: Path) -> None:
+    """--export-json/-csv/-markdown write hyperfine's formats (into new directories), with the
+    same medians as the --json document, one result per mode."""
+    hello = str(builder.build(HELLO))
+    out = tmp_path / "new" / "dir"
+    res = cli(
+        "--json", "--runs-min", "3", "--runs-max", "5", "--warmup", "1",
+        "--export-json", str(out / "t.json"), "--export-csv", str(out / "t.csv"),
+        "--export-markdown", str(out / "t.md"), hello, "--", "-version",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    exported = json.loads((out / "t.json").read_text())["results"]
+    assert [e["mode"] for e in exported] == ["warm", "cold"]
+    for e, r in zip(exported, doc["results"], strict=True):
+        assert e["command"] == f"{hello} -version"
+        assert e["median"] == r["median_s"] and e["min"] == r["min_s"] and e["max"] == r["max_s"]
+        assert e["times"] == r["samples_s"] and e["exit_codes"] == [0] * r["runs"]
+        assert min(e["times"]) <= e["mean"] <= max(e["times"]) and e["stddev"] >= 0
+        assert e["user"] is None and e["system"] is None
+        assert e["peak_rss_kb_median"] == r["peak_rss_kb"]["median"]
+    rows = list(csv.DictReader((out / "t.csv").read_text().splitlines()))
+    header = (out / "t.csv").read_text().splitlines()[0].split(",")
+    assert header[:8] == ["command", "mean", "stddev", "median", "user", "system", "min", "max"]
+    assert [float(row["median"]) for row in rows] == [e["median"] for e in exported]
+    md = (out / "t.md").read_text().splitlines()
+    assert md[0].startswith("| Command | Mode | Mean [ms] |") and md[0].endswith("| Relative |")
+    assert len(md) == 4 and "1.00 |" in "".join(md[2:])
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd/x.json", "/proc/gobinopt-test/x.json"])
+def test_cli_unwritable_export_exits_4_before_measuring(builder: Builder, target: str) -> None:
+    """An export path that cannot be written is exit 4 with one line, before any run."""
+    res = cli("--export-json", target, "--runs-min", "1000", str(builder.build(SLEEPER)))
+    assert res.returncode == ExitStatus.BAD_INPUT, res.stderr
+    assert res.stderr.startswith(f"gobinopt: error: {target}") and res.stderr.count("\n") == 1

@@ -13,10 +13,12 @@ import pytest
 from conftest import PROGRAMS
 from gobinopt.matrix import expand, load
 from gobinopt.matrix.run import Runner, RunSummary
-from gobinopt.report.analysis import Constraints, pareto, recommend
+from gobinopt.report.analysis import Constraints, merge_identical, pareto, recommend
 from gobinopt.report.article import claims_table
 from gobinopt.report.document import build_report
 from gobinopt.report.interface import ReportError, point
+from gobinopt.results.interface import SCHEMA as EXPORT_SCHEMA
+from gobinopt.results.interface import VariantRecord
 from gobinopt.store.sqlite import Store
 
 MATRIX = f"""
@@ -46,14 +48,14 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RunSummary]:
     return tmp, summary
 
 
-def records(stored: tuple[Path, RunSummary]) -> list[dict[str, Any]]:
+def records(stored: tuple[Path, RunSummary]) -> list[VariantRecord]:
     with Store(stored[0] / "r.sqlite") as db:
         return db.records()
 
 
 def test_latency_is_stored_for_every_ok_variant(stored: tuple[Path, RunSummary]) -> None:
     """Each ok variant carries warm and cold medians with their spread and run counts."""
-    oks = [r for r in records(stored) if r["status"] == "ok"]
+    oks = [r.to_json() for r in records(stored) if r.ok]
     assert oks
     for rec in oks:
         for mode in ("warm", "cold"):
@@ -131,13 +133,16 @@ def test_report_directory_has_its_parts(stored: tuple[Path, RunSummary], tmp_pat
         "## Recommendation",
     ):
         assert heading in md
-    assert md.count("| ok |") + md.count("| broken |") == len(recs)
+    artifacts = merge_identical([point(r) for r in recs])
+    assert md.count("| ok |") + md.count("| broken |") + md.count("| skipped |") == len(artifacts)
     html = files.html.read_text()
     assert "data:image/png;base64," in html and "<table>" in html
     for name in ("tradeoff-warm", "tradeoff-cold", "categories"):
         for ext in (".png", ".svg"):
             assert (tmp_path / "rep" / f"{name}{ext}").stat().st_size > 1000
-    assert json.loads((tmp_path / "rep" / "results.json").read_text())["schema"]
+    doc = json.loads((tmp_path / "rep" / "results.json").read_text())
+    assert doc["schema"] == EXPORT_SCHEMA
+    assert [r["variant_id"] for r in doc["results"]] == [r.variant_id for r in recs]
 
 
 def test_article_claims_table_compares_measured_figures(stored: tuple[Path, RunSummary]) -> None:
@@ -161,7 +166,11 @@ def test_cli_recommend_and_plot(stored: tuple[Path, RunSummary], tmp_path: Path)
         check=False,
     )
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["commands"]
+    doc = json.loads(res.stdout)
+    chosen = recommend([point(r) for r in records(stored)], Constraints(no_upx=True))
+    assert doc["variant_id"] == chosen.point.variant_id
+    assert doc["commands"] == list(chosen.commands)
+    assert " go build " in doc["commands"][0] and not any("upx" in c for c in doc["commands"])
     out = tmp_path / "c.svg"
     res = subprocess.run(
         [

@@ -10,21 +10,16 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from gobinopt.cache import cache_dir
 from gobinopt.errors import GobinoptError
 from gobinopt.tools import require
+
+__all__ = ["build_example", "cache_dir", "example_source"]
 
 
 def example_source() -> Path:
     """Directory holding the bundled example's main.go and go.mod."""
     return Path(str(resources.files("gobinopt") / "examples" / "webhello"))
-
-
-def cache_dir() -> Path:
-    """Where gobinopt keeps built artifacts (``$GOBINOPT_CACHE`` or ``~/.cache/gobinopt``)."""
-    base = os.environ.get("GOBINOPT_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gobinopt"
-    )
-    return Path(base)
 
 
 def build_example(out_dir: Path | None = None) -> Path:

@@ -17,7 +17,10 @@ INSTALL_HINTS: dict[str, str] = {
     "strip": "apt-get install binutils",
     "objcopy": "apt-get install binutils",
     "readelf": "apt-get install binutils",
-    "upx": "apt-get install -t bookworm-backports upx-ucl",
+    # UPX 4 is in Debian 12 only in bookworm-backports, which a stock system does not list:
+    # `doctor --install` adds that suite from the system's own mirror first.
+    "upx": "gobinopt doctor --install upx (as root on Debian 12: adds bookworm-backports to "
+    "apt's sources, then apt-get install -t bookworm-backports upx-ucl)",
     "musl-gcc": "apt-get install musl-tools",
     "gcc": "apt-get install gcc",
     "docker": "apt-get install docker.io",

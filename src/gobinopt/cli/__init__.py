@@ -11,9 +11,9 @@ import sys
 
 from gobinopt.errors import ExitStatus, GobinoptError
 
-_INTERRUPTED = (
-    "interrupted (hint: whatever finished before it is kept; run the same command again to resume)"
-)
+#: The hint of the one line Ctrl-C prints (exit 130).
+INTERRUPTED_HINT = "whatever finished before it is kept; run the same command again to resume"
+_INTERRUPTED = f"interrupted (hint: {INTERRUPTED_HINT})"
 
 
 def _fail(message: str, status: ExitStatus) -> int:
@@ -34,7 +34,7 @@ def run(argv: list[str] | None = None) -> int:
     except GobinoptError as exc:
         return _fail(exc.one_line(), exc.status)
     except typer.Exit as exc:
-        return int(exc.exit_code)
+        result = exc.exit_code
     except typer.Abort:
         return _fail(_INTERRUPTED, ExitStatus.INTERRUPTED)
     except typer.TyperException as exc:
@@ -57,6 +57,10 @@ def run(argv: list[str] | None = None) -> int:
             "traceback)",
             ExitStatus.INTERNAL,
         )
+    if result == ExitStatus.INTERRUPTED:
+        # Typer turns a KeyboardInterrupt outside the invoked command (while parsing) into a
+        # silent Exit(130); the root group turns the ones inside it into InterruptedRunError.
+        return _fail(_INTERRUPTED, ExitStatus.INTERRUPTED)
     return int(result) if isinstance(result, int) else int(ExitStatus.OK)
 
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import typer
 
-from gobinopt.errors import InputNotFoundError
-
 INTRO = """The article this project started from (shared/seeds/004, in Chinese) claims that on
 native Linux `strip` saves 16.2 %, `upx --best` 28.9 %, and that `-buildmode=pie` makes a Go
 binary 5.1 % *smaller*; that the three stack (pie, then strip, then upx); and that
@@ -38,6 +36,7 @@ def register(app: typer.Typer) -> None:
         from gobinopt.cli.matrix import _Progress
         from gobinopt.matrix import expand, load
         from gobinopt.matrix.run import Runner
+        from gobinopt.paths import input_file, output_dir, output_file
         from gobinopt.report.article import claims_table
         from gobinopt.report.document import build_report
         from gobinopt.report.interface import point
@@ -47,11 +46,9 @@ def register(app: typer.Typer) -> None:
         if not only_example:
             files.append(matrices / "article-gofmt.toml")
         for f in files:
-            if not f.is_file():
-                raise InputNotFoundError(
-                    f"{f}: no such matrix file",
-                    hint="run from the repository root or pass --matrices",
-                )
+            input_file(f, "matrix file", hint="run from the repository root or pass --matrices")
+        output_file(store, "results store")
+        output_dir(out, "report directory")
         command = "gobinopt " + shlex.join(sys.argv[1:])
         results = []
         with Store(store) as db:
@@ -74,7 +71,7 @@ def register(app: typer.Typer) -> None:
                 sub,
                 name=f"{name}: the article's variants",
                 command=command,
-                matrix_text=f.read_text(),
+                matrix_text=f.read_text(errors="replace"),
             )
             extra.append(
                 (
@@ -88,7 +85,7 @@ def register(app: typer.Typer) -> None:
             out,
             name="The article, measured",
             command=command,
-            matrix_text=main_file.read_text(),
+            matrix_text=main_file.read_text(errors="replace"),
             extra_sections=extra,
         )
         typer.echo(f"wrote {files_written.markdown}")

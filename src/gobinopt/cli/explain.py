@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from gobinopt.cli.console import StatusObserver, escape, stdout_console
-from gobinopt.errors import ExitStatus, GobinoptError
+from gobinopt.cli.console import Column, FitTable, Kind, StatusObserver, escape, stdout_console
+from gobinopt.errors import BadInputError, ExitStatus, GobinoptError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from gobinopt.explain import Explanation
+
+#: The picture formats of --treemap (matplotlib chooses by the suffix).
+TREEMAP_SUFFIXES = (".png", ".svg")
 
 
 class By(StrEnum):
@@ -60,6 +62,15 @@ def register(app: typer.Typer) -> None:
                 hint="gobinopt explain ./mybinary",
                 status=ExitStatus.USAGE,
             )
+        if treemap is not None:  # before any work: a bad output path is a one-line error
+            from gobinopt.paths import output_file
+
+            if treemap.suffix.lower() not in TREEMAP_SUFFIXES:
+                raise BadInputError(
+                    f"{treemap}: unsupported picture format {treemap.suffix or '(none)'!r}",
+                    hint="name the treemap file .png or .svg",
+                )
+            output_file(treemap, "treemap")
         if binary is None:
             from gobinopt.example import build_example
 
@@ -101,14 +112,21 @@ def _b(n: int) -> str:
     return f"{n:,}"
 
 
-def _table(title: str, *columns: str) -> Table:
-    from rich.table import Table
+_NUMERIC = ("offset", "file bytes", "mem bytes", "bytes", "share", "funcs", "%")
 
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for col in columns:
-        numeric = col in ("offset", "file bytes", "mem bytes", "bytes", "share", "funcs", "%")
-        table.add_column(col, justify="right" if numeric else "left", no_wrap=numeric)
-    return table
+
+def _table(title: str, *columns: str, names: tuple[str, ...] = (), secondary: str = "") -> FitTable:
+    """A table whose ``names`` columns identify rows (never cut) and ``secondary`` repeats part
+    of them (elided first); numbers stay whole; the rest is text that wraps."""
+
+    def kind(col: str) -> Kind:
+        if col in _NUMERIC:
+            return Kind.NUMBER
+        if col == secondary:
+            return Kind.SECONDARY_NAME
+        return Kind.NAME if col in names else Kind.TEXT
+
+    return FitTable(title, [Column(col, kind(col)) for col in columns])
 
 
 def render(ex: Explanation, console: Console, by: By, top: int) -> None:
@@ -129,17 +147,19 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
         mod = f"{bi.main.path} {bi.main.version}" if bi.main else "-"
         console.print(escape(f"Go {bi.go_version} · path {bi.path or '-'} · module {mod}"))
 
-    cats = _table("Bytes by category", "category", "file bytes", "share", "mem bytes")
+    cats = _table(
+        "Bytes by category", "category", "file bytes", "share", "mem bytes", names=("category",)
+    )
     for c in ex.categories:
-        cats.add_row(c.category.value, _b(c.file_size), _pct(c.file_size, size), _b(c.mem_size))
-    cats.add_section()
-    cats.add_row(
+        cats.row(c.category.value, _b(c.file_size), _pct(c.file_size, size), _b(c.mem_size))
+    cats.section()
+    cats.row(
         "total",
         _b(sum(c.file_size for c in ex.categories)),
         "100.0%",
         _b(sum(c.mem_size for c in ex.categories)),
     )
-    console.print(cats)
+    console.print(cats.render(console))
 
     if by is By.section:
         parts = _table(
@@ -151,6 +171,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
             "share",
             "mem bytes",
             "note",
+            names=("part",),
         )
         for p in lay.parts:
             note = ""
@@ -158,8 +179,8 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
                 note = f"compressed, {_b(p.uncompressed_size)} inflated"
             elif p.file_size == 0 and p.mem_size:
                 note = "memory only"
-            parts.add_row(
-                escape(p.name),
+            parts.row(
+                p.name,
                 p.category.value,
                 f"{p.offset:#x}",
                 _b(p.file_size),
@@ -167,8 +188,8 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
                 _b(p.mem_size),
                 note,
             )
-        parts.add_section()
-        parts.add_row(
+        parts.section()
+        parts.row(
             "total",
             "",
             "",
@@ -177,7 +198,7 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
             "",
             f"file size {_b(size)}",
         )
-        console.print(parts)
+        console.print(parts.render(console))
     if ex.code is not None and by in (By.section, By.package):
         _render_packages(ex, console, top if by is By.package else min(top or 10, 10))
     if by is By.function:
@@ -188,19 +209,26 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
         _render_buildinfo(ex, console)
     if ex.savings:
         sav = _table(
-            "What each knob would save", "knob", "bytes", "share", "basis", "how", "detail / cost"
+            "What each knob would save",
+            "knob",
+            "bytes",
+            "share",
+            "basis",
+            "how",
+            "detail / cost",
+            names=("knob",),
         )
         for s in ex.savings:
             detail = s.detail + (f" — cost: {s.cost}" if s.cost else "")
-            sav.add_row(
+            sav.row(
                 s.knob,
                 _b(s.bytes),
                 _pct(s.bytes, size),
                 s.basis.value,
-                escape(s.how),
-                escape(detail),
+                s.how,
+                detail,
             )
-        console.print(sav)
+        console.print(sav.render(console))
     for note in ex.notes:
         console.print(f"note: {escape(note)}")
 
@@ -214,11 +242,12 @@ def _render_packages(ex: Explanation, console: Console, top: int) -> None:
         "bytes",
         "share",
         "funcs",
+        names=("package",),
     )
     shown = code.packages if top <= 0 else code.packages[:top]
     for p in shown:
-        table.add_row(
-            escape(p.name) or "(no package: go:/type: symbols)",
+        table.row(
+            p.name or "(no package: go:/type: symbols)",
             _b(p.size),
             _pct(p.size, code.text_size),
             _b(p.functions),
@@ -226,48 +255,56 @@ def _render_packages(ex: Explanation, console: Console, top: int) -> None:
     rest = code.packages[len(shown) :]
     if rest:
         rest_size = sum(p.size for p in rest)
-        table.add_row(
+        table.row(
             f"… {len(rest)} more packages",
             _b(rest_size),
             _pct(rest_size, code.text_size),
             _b(sum(p.functions for p in rest)),
         )
-    table.add_row(
+    table.row(
         "non-Go code and padding", _b(code.non_go_code), _pct(code.non_go_code, code.text_size), ""
     )
-    table.add_section()
-    table.add_row(
+    table.section()
+    table.row(
         ".text total", _b(code.text_size), "100.0%", _b(sum(p.functions for p in code.packages))
     )
-    console.print(table)
+    console.print(table.render(console))
 
 
 def _render_functions(ex: Explanation, console: Console, top: int) -> None:
     if ex.pclntab is None or ex.code is None:
         return
     total = ex.code.text_size
-    table = _table("Largest Go functions", "function", "package", "bytes", "share")
+    table = _table(
+        "Largest Go functions",
+        "function",
+        "package",
+        "bytes",
+        "share",
+        names=("function",),
+        secondary="package",
+    )
     shown = ex.top_functions(top)
     for f in shown:
-        table.add_row(escape(f.name), escape(f.package), _b(f.size), _pct(f.size, total))
+        table.row(f.name, f.package, _b(f.size), _pct(f.size, total))
     rest = len(ex.pclntab.functions) - len(shown)
     if rest > 0:
         rest_size = ex.code.go_code - sum(f.size for f in shown)
-        table.add_row(f"… {rest} more functions", "", _b(rest_size), _pct(rest_size, total))
-    table.add_row(
+        table.row(f"… {rest} more functions", "", _b(rest_size), _pct(rest_size, total))
+    table.row(
         "non-Go code and padding", "", _b(ex.code.non_go_code), _pct(ex.code.non_go_code, total)
     )
-    console.print(table)
+    console.print(table.render(console))
 
 
 def _render_buildinfo(ex: Explanation, console: Console) -> None:
     bi = ex.buildinfo
     assert bi is not None
-    table = _table("Build info (from the binary)", "key", "value")
-    table.add_row("go", bi.go_version)
+    table = _table("Build info (from the binary)", "key", "value", names=("key",))
+    table.row("go", bi.go_version)
     for key, value in bi.settings:
-        table.add_row(escape(key), escape(value if len(value) < 120 else value[:117] + "…"))
+        table.row(key, value)
     for dep in bi.deps:
         repl = f" => {dep.replace.path} {dep.replace.version}" if dep.replace else ""
-        table.add_row("dep", escape(f"{dep.path} {dep.version}{repl}"))
-    console.print(table)
+        table.row("dep", f"{dep.path} {dep.version}{repl}")
+    console.print(table.render(console))

@@ -16,6 +16,7 @@ from gobinopt.errors import ExitStatus, GobinoptError
 
 if TYPE_CHECKING:
     from gobinopt.matrix import Plan
+    from gobinopt.results.interface import VariantRecord
 
 DEFAULT_STORE = Path(".gobinopt") / "results.sqlite"
 
@@ -41,10 +42,14 @@ def _default_matrix() -> Path:
     return Path(str(resources.files("gobinopt") / "matrices" / "default.toml"))
 
 
-def _plan(file: Path | None, shard: str | None) -> Plan:
+def _plan(file: Path | None, shard: str | None, *, local: bool) -> Plan:
+    """The plan of ``file``; a toolchain that cannot be had is one message before anything
+    runs (``local``: also "host" and paths, which `matrix plan` does not need)."""
     from gobinopt.matrix import expand, load
+    from gobinopt.toolchains import check
 
     plan = expand(load(file or _default_matrix()))
+    check(plan.matrix.toolchains, f"{plan.matrix.path}: axes.toolchain: ", local=local)
     if shard:
         try:
             index, count = (int(x) for x in shard.split("/"))
@@ -84,9 +89,11 @@ def register(app: typer.Typer) -> None:
         A variant that fails to build, whose post step fails or that no longer runs its probe
         is a result ("broken", with the tool's message), not a failure of the run."""
         from gobinopt.matrix.run import Runner
+        from gobinopt.paths import output_file
         from gobinopt.store.sqlite import Store
 
-        plan = _plan(file, shard)
+        output_file(store, "results store")
+        plan = _plan(file, shard, local=True)
         with Store(store) as db, _Progress(len(plan.variants)) as progress:
             summary = Runner(plan, db, jobs=jobs, force=force, observer=progress).run()
         if as_json:
@@ -96,17 +103,17 @@ def register(app: typer.Typer) -> None:
                         "built": summary.built,
                         "reused": summary.reused,
                         "store": str(store),
-                        "results": summary.records,
+                        "results": [_public(r) for r in summary.records],
                     },
                     indent=2,
                 )
             )
         else:
             _summary(summary.records, summary.built, summary.reused, store)
-        skipped = [r for r in summary.records if r.get("status") == "skipped"]
+        skipped = [r for r in summary.records if r.status.value == "skipped"]
         if summary.records and len(skipped) == len(summary.records):
             raise GobinoptError(
-                f"nothing ran: {skipped[0].get('reason', 'skipped')}",
+                f"nothing ran: {skipped[0].reason or 'skipped'}",
                 status=ExitStatus.TOOL_MISSING,
             )
 
@@ -120,7 +127,7 @@ def register(app: typer.Typer) -> None:
         """List the variants and builds a run would do (or a GitHub Actions matrix)."""
         from gobinopt.matrix import github_matrix
 
-        plan = _plan(file, shard)
+        plan = _plan(file, shard, local=False)
         if fmt is PlanFormat.github:
             typer.echo(json.dumps(github_matrix(plan, shards)))
             return
@@ -138,13 +145,14 @@ def register(app: typer.Typer) -> None:
         inputs: list[Path] = typer.Argument(..., help="Stores to merge from."),
     ) -> None:
         """Combine result stores (for example the shards of a CI run)."""
-        from gobinopt.errors import InputNotFoundError
+        from gobinopt.paths import input_file, output_file
         from gobinopt.store.sqlite import Store
 
+        output_file(out, "results store")
+        for path in inputs:
+            input_file(path, "results store", hint="pass the stores written by `matrix run`")
         with Store(out) as dest:
             for path in inputs:
-                if not path.is_file():
-                    raise InputNotFoundError(f"{path}: no such results store")
                 with Store(path) as src:
                     added = dest.merge_from(src)
                 typer.echo(f"{path}: {added} results added")
@@ -156,7 +164,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the stored results as JSON or CSV (schema gobinopt.results/v1)."""
         from gobinopt.errors import InputNotFoundError
-        from gobinopt.store.sqlite import Store, export_csv, export_json
+        from gobinopt.results.export import export_csv, export_json
+        from gobinopt.store.sqlite import Store
 
         if not store.is_file():
             raise InputNotFoundError(
@@ -170,17 +179,22 @@ def register(app: typer.Typer) -> None:
 
 
 class _Progress:
-    """A rich progress bar with the last finished variant's status."""
+    """Progress of a run on stderr: a rich progress bar on a terminal; elsewhere (CI logs, a
+    pipe) one plain line per finished build, per finished variant and per latency measurement.
+    """
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, plain: bool | None = None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+        self._plain = not sys.stderr.isatty() if plain is None else plain
+        self._total = total
+        self._done = 0
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             transient=True,
-            disable=not sys.stderr.isatty(),
+            disable=self._plain,
         )
         self._task = self._progress.add_task("matrix", total=total)
 
@@ -191,16 +205,49 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
+    def _line(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
     def build_started(self, build: Any) -> None:
         text = build if isinstance(build, str) else f"building {build.label()}"
         self._progress.update(self._task, description=text[:90])
 
-    def variant_done(self, variant: Any, record: dict[str, Any], cached: bool) -> None:
-        state = "cached" if cached else record.get("status", "?")
+    def build_done(self, build: Any, result: Any) -> None:
+        if self._plain:
+            state = "built" if result.ok else "build failed"
+            self._line(f"{state:<12} {build.label()}  {result.seconds:.1f} s")
+
+    def variant_done(self, variant: Any, record: VariantRecord, cached: bool) -> None:
+        state = "cached" if cached else record.status.value
+        self._done += 1
         self._progress.update(self._task, advance=1, description=f"{state}: {variant.label()[:70]}")
+        if self._plain:
+            size = f"{record.size:,} B" if record.size else "-"
+            seconds = record.post_seconds
+            took = "" if cached or seconds is None else f"  {seconds:.1f} s"
+            why = f"  ({record.reason})" if record.reason else ""
+            self._line(
+                f"[{self._done}/{self._total}] {state:<7} {variant.label()}  {size}{took}{why}"
+            )
+
+    def latency_done(self, variant: Any, record: VariantRecord) -> None:
+        if not self._plain:
+            return
+        parts = [f"{s.mode} {s.median_s * 1000:.2f} ms ({s.runs} runs)" for s in record.latency]
+        text = ", ".join(parts) or (record.latency_error or "no result")
+        same = f"  (same bytes as {record.same_as})" if record.same_as else ""
+        self._line(f"latency      {variant.label()}: {text}{same}")
 
 
-def _summary(records: list[dict[str, Any]], built: int, reused: int, store: Path) -> None:
+def _public(record: VariantRecord) -> dict[str, Any]:
+    """A record's JSON form without its embedded analysis document (kept in the store)."""
+    doc = record.to_json()
+    doc.pop("analysis", None)
+    return doc
+
+
+def _summary(records: list[VariantRecord], built: int, reused: int, store: Path) -> None:
     from rich.table import Table
 
     console = stdout_console()
@@ -211,19 +258,23 @@ def _summary(records: list[dict[str, Any]], built: int, reused: int, store: Path
     for col in ("variant", "status", "bytes", "build s", "note"):
         table.add_column(col, justify="right" if col in ("bytes", "build s") else "left")
 
-    def order(r: dict[str, Any]) -> tuple[int, int]:
-        return ({"ok": 0, "broken": 1}.get(r.get("status", ""), 2), r.get("size") or 0)
+    def order(r: VariantRecord) -> tuple[int, int]:
+        return ({"ok": 0, "broken": 1}.get(r.status.value, 2), r.size or 0)
 
     for r in sorted(records, key=order):
-        note = r.get("reason", "")
-        big = r.get("large_env_probe")
-        if not note and isinstance(big, dict) and not big.get("ok"):
-            note = f"large environment: {big.get('message')}"
+        note = r.reason
+        big = r.large_env_probe
+        if not note and big is not None and not big.ok:
+            note = f"large environment: {big.message}"
+        if not note and r.probe is not None and r.probe.skipped:
+            note = r.probe.message
+        if not note and r.same_as:
+            note = f"same bytes as {r.same_as}"
         table.add_row(
-            escape(str(r.get("label", r["variant_id"]))),
-            r.get("status", "?"),
-            f"{r['size']:,}" if r.get("size") else "-",
-            f"{r.get('build_seconds', 0):.1f}",
-            escape(str(note)),
+            escape(r.label),
+            r.status.value,
+            f"{r.size:,}" if r.size else "-",
+            f"{r.build_seconds or 0:.1f}",
+            escape(note),
         )
     console.print(table)

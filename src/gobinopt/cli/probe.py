@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 EPILOG = (
     "Exit status: 0 every run exited as expected; 1 a run exited otherwise (the table still "
     "shows it); 2 usage error, including --drop-caches without root; 3 BINARY not found; "
-    "4 BINARY not executable."
+    "4 BINARY not executable, or an --export-* file cannot be written; 130 interrupted."
 )
 
 
@@ -78,6 +79,25 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(
             False, "--json", help="Print the gobinopt.probe/v1 JSON document instead."
         ),
+        export_json: Path | None = typer.Option(
+            None,
+            "--export-json",
+            metavar="FILE",
+            help="Also write the results as hyperfine's JSON (results: command, mean, stddev, "
+            "median, min, max, times, …, plus mode, peak RSS and faults).",
+        ),
+        export_csv: Path | None = typer.Option(
+            None,
+            "--export-csv",
+            metavar="FILE",
+            help="Also write hyperfine's CSV (one row per mode).",
+        ),
+        export_markdown: Path | None = typer.Option(
+            None,
+            "--export-markdown",
+            metavar="FILE",
+            help="Also write a Markdown table like hyperfine's (Relative compares medians).",
+        ),
     ) -> None:
         """Measure the start-up latency of BINARY (exec to exit), its peak RSS and page faults.
 
@@ -99,8 +119,21 @@ def register(app: typer.Typer) -> None:
             from gobinopt.probe.latency import check_drop_caches
 
             check_drop_caches()
-        resolve_executable(argv[0])
         modes = [False, True] if cold is None else [cold]
+        exports = _check_exports(export_json, export_csv, export_markdown)
+        from gobinopt.errors import BadInputError
+        from gobinopt.paths import input_file
+
+        def readable(path: str) -> None:
+            if any(modes):  # cold runs open the binary to evict it from the page cache
+                input_file(path, "binary", hint="cold runs read the binary; make it readable")
+
+        try:
+            path = resolve_executable(argv[0])
+        except BadInputError:  # not executable: unreadable too is "cannot read" (exit 3)
+            readable(argv[0])
+            raise
+        readable(path)
         observer = StatusObserver("probing") if not as_json and sys.stderr.isatty() else None
 
         def one(mode: bool, obs: Observer = SILENT) -> LatencyResult:
@@ -125,12 +158,43 @@ def register(app: typer.Typer) -> None:
                     results.append(one(mode, observer))
             else:
                 results.append(one(mode))
+        _write_exports(exports, results)
         if as_json:
             typer.echo(json.dumps(to_document(results), indent=2))
         else:
             render(results, stdout_console())
         if not all(r.ok for r in results):
             raise typer.Exit(int(ExitStatus.FAILURE))
+
+
+def _check_exports(
+    as_json: Path | None, as_csv: Path | None, as_markdown: Path | None
+) -> list[tuple[str, Path]]:
+    """The export files asked for, each checked to be writable before anything is measured."""
+    from gobinopt.paths import output_file
+
+    wanted = [("json", as_json), ("csv", as_csv), ("markdown", as_markdown)]
+    return [(fmt, output_file(p, f"{fmt} export")) for fmt, p in wanted if p is not None]
+
+
+def _write_exports(exports: list[tuple[str, Path]], results: list[LatencyResult]) -> None:
+    from gobinopt.errors import BadInputError
+    from gobinopt.probe.export import to_csv, to_json, to_markdown
+
+    for fmt, path in exports:
+        if fmt == "json":
+            text = json.dumps(to_json(results), indent=2) + "\n"
+        elif fmt == "csv":
+            text = to_csv(results)
+        else:
+            text = to_markdown(results)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BadInputError(
+                f"{path}: cannot write the {fmt} export ({exc.strerror})",
+                hint="pass a path in a writable directory",
+            ) from None
 
 
 def duration(seconds: float) -> str:
@@ -150,26 +214,26 @@ def _kib(kb: float | None) -> str:
 
 def render(results: list[LatencyResult], console: Console) -> None:
     """Print one row per mode, then how it was measured and any failure."""
-    from rich.table import Table
+    from gobinopt.cli.console import Column, FitTable, Kind
 
     if not results:
         return
     first = results[0]
-    table = Table(
-        title=f"start-up latency of {' '.join(first.argv)}",
-        title_justify="left",
-        show_edge=False,
-        pad_edge=False,
+    numbers = ("median", "IQR", "min", "max", "runs", "peak RSS", "faults min/maj")
+    table = FitTable(
+        f"start-up latency of {' '.join(first.argv)}",
+        [
+            Column("mode", Kind.NAME),
+            *(Column(c, Kind.NUMBER) for c in numbers),
+            Column("stopped by", Kind.TEXT),
+        ],
     )
-    for col in ("mode", "median", "IQR", "min", "max", "runs", "peak RSS", "faults min/maj"):
-        table.add_column(col, justify="left" if col == "mode" else "right", no_wrap=True)
-    table.add_column("stopped by")
     for r in results:
         mode = r.mode if not r.cold else f"cold ({r.eviction.value})"
         rss = _kib(r.peak_rss_kb_median)
         if r.peak_rss_kb_max is not None and r.peak_rss_kb_median != r.peak_rss_kb_max:
             rss += f" (max {_kib(r.peak_rss_kb_max)})"
-        table.add_row(
+        table.row(
             mode,
             duration(r.median_s),
             f"{duration(r.iqr_s)} ({100 * r.rel_iqr:.1f}%)",
@@ -178,9 +242,10 @@ def render(results: list[LatencyResult], console: Console) -> None:
             f"{r.runs} (+{r.warmup} warm-up)",
             rss,
             f"{r.minor_faults:g} / {r.major_faults:g}",
-            r.stopped_because.value if r.ok else f"[red]{r.stopped_because.value}[/]",
+            r.stopped_because.value,
+            styles=None if r.ok else {8: "red"},
         )
-    console.print(table)
+    console.print(table.render(console))
     if first.method.value == "launcher":
         console.print(
             f"timed by the launcher {first.launcher} (spawn → wait4, CLOCK_MONOTONIC); peak RSS "

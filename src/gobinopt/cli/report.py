@@ -6,9 +6,12 @@ import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from gobinopt.results.interface import VariantRecord
 
 from gobinopt.cli.matrix import DEFAULT_STORE
 
@@ -21,14 +24,11 @@ class PlotKind(StrEnum):
     categories = "categories"
 
 
-def _records(store: Path, matrix: str | None) -> list[dict[str, Any]]:
-    from gobinopt.errors import InputNotFoundError
+def _records(store: Path, matrix: str | None) -> list[VariantRecord]:
+    from gobinopt.paths import input_file
     from gobinopt.store.sqlite import Store
 
-    if not store.is_file():
-        raise InputNotFoundError(
-            f"{store}: no such results store", hint="run `gobinopt matrix run` first"
-        )
+    input_file(store, "results store", hint="run `gobinopt matrix run` first, or pass --store")
     with Store(store) as db:
         return db.records(matrix)
 
@@ -49,11 +49,17 @@ def register(app: typer.Typer) -> None:
         no_upx: bool = typer.Option(False, "--no-upx"),
     ) -> None:
         """Write REPORT.md, report.html, results.json/.csv and the pictures into --out."""
+        from gobinopt.paths import input_file, output_dir
         from gobinopt.report.analysis import Constraints
         from gobinopt.report.document import build_report
 
+        if matrix_file is not None:
+            input_file(
+                matrix_file, "matrix file", hint="pass the matrix file the store was run from"
+            )
         records = _records(store, matrix)
-        text = matrix_file.read_text() if matrix_file else ""
+        output_dir(out, "report directory")
+        text = matrix_file.read_text(errors="replace") if matrix_file else ""
         files = build_report(
             records,
             out,
@@ -72,10 +78,14 @@ def register(app: typer.Typer) -> None:
         matrix: str | None = typer.Option(None, "--matrix", help="Only this program's results."),
     ) -> None:
         """Draw one picture from the stored results."""
+        from gobinopt.paths import output_file
         from gobinopt.report import plots
         from gobinopt.report.interface import point
+        from gobinopt.report.plots import check_format
 
+        check_format(out)
         points = [point(r) for r in _records(store, matrix)]
+        output_file(out, "picture")
         if kind is PlotKind.categories:
             plots.stacked_categories(points, out)
         else:
@@ -100,7 +110,7 @@ def register(app: typer.Typer) -> None:
         """The smallest stored variant that satisfies the constraints, with the exact commands."""
         from gobinopt.report.analysis import Constraints
         from gobinopt.report.analysis import recommend as pick
-        from gobinopt.report.document import recommendation_json
+        from gobinopt.report.document import recommendation_json, warm_start
         from gobinopt.report.interface import point
 
         points = [point(r) for r in _records(store, matrix)]
@@ -111,10 +121,12 @@ def register(app: typer.Typer) -> None:
             typer.echo(recommendation_json(rec.point, rec.commands))
             return
         p = rec.point
-        warm = f"{p.warm_ms:.2f} ms" if p.warm_ms is not None else "not measured"
+        typer.echo(p.label)
+        for twin in p.twins:
+            typer.echo(f"  = {twin.label} (byte-identical)")
         typer.echo(
-            f"{p.label}\n  {p.size:,} bytes, warm start {warm}"
-            f" ({rec.rejected} variants rejected by the constraints)\n"
+            f"  {p.size:,} bytes, {warm_start(p.warm_ms)}"
+            f" ({rec.rejected} other artifacts rejected by the constraints)\n"
         )
         for cmd in rec.commands:
             typer.echo(cmd)

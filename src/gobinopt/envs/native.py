@@ -6,9 +6,22 @@ import os
 import platform
 import subprocess
 import time
+from collections.abc import Mapping
 
-from gobinopt.envs.interface import BuildResult
+from gobinopt.envs.interface import BuildCommand, BuildResult
+from gobinopt.matrix.interface import BuildSpec
 from gobinopt.tools import interrupted, which
+
+#: GOFLAGS every build gets: the artifact must not depend on the state of a VCS checkout.
+BASE_GOFLAGS = "-buildvcs=false"
+
+
+def goflags(spec: BuildSpec, base_env: Mapping[str, str] | None = None) -> str:
+    """GOFLAGS of a build: ``-buildvcs=false``, then the matrix's ``[env]`` GOFLAGS when it
+    sets one, else the caller's own GOFLAGS (``base_env``, default the process environment)."""
+    base = os.environ if base_env is None else base_env
+    user = dict(spec.env).get("GOFLAGS", base.get("GOFLAGS", ""))
+    return " ".join(f for f in (BASE_GOFLAGS, user.strip()) if f)
 
 
 def _first_line(argv: list[str]) -> str:
@@ -60,9 +73,40 @@ class NativeEnvironment:
             return "gcc"
         return None
 
-    def extra_ldflags(self, cgo: bool) -> str:
-        """Linker flags this environment adds (none on the host)."""
-        return ""
+    def extra_ldflags(self, cgo: bool) -> tuple[str, ...]:
+        """Linker arguments this environment adds (none on the host)."""
+        return ()
+
+    def command(
+        self,
+        go: str,
+        spec: BuildSpec,
+        directory: str,
+        package: str,
+        out: str,
+        base_env: Mapping[str, str] | None = None,
+    ) -> BuildCommand:
+        """``CGO_ENABLED=… [CC=…] GOFLAGS=… [GOARCH=…] [GOAMD64=…] [ENV…] go build FLAGS -o
+        OUT PACKAGE`` in ``directory`` (GOROOT/src for std packages).
+
+        GOFLAGS is ``-buildvcs=false`` followed by the matrix's ``[env]`` GOFLAGS when it sets
+        one, else by the caller's own GOFLAGS (``base_env``, default the process environment).
+        """
+        extra = dict(spec.env)
+        extra.pop("GOFLAGS", None)
+        env: list[tuple[str, str]] = [("CGO_ENABLED", "1" if spec.cgo else "0")]
+        cc = self.cc()
+        if cc and spec.cgo:
+            env.append(("CC", cc))
+        env.append(("GOFLAGS", goflags(spec, base_env)))
+        if spec.goarch:
+            env.append(("GOARCH", spec.goarch))
+        if spec.goamd64:
+            env.append(("GOAMD64", spec.goamd64))
+        env.extend(extra.items())
+        argv = (go, "build", *spec.go_args(self.extra_ldflags(spec.cgo)), "-o", out, package)
+        cwd = directory or os.path.join(_first_line([go, "env", "GOROOT"]), "src")
+        return BuildCommand(tuple(env), argv, cwd)
 
     def libc(self) -> str:
         """The C library family and version the host links against."""
@@ -86,34 +130,17 @@ class NativeEnvironment:
             "wsl": str(in_wsl()).lower(),
         }
 
-    def build(
-        self,
-        go: str,
-        directory: str,
-        package: str,
-        args: list[str],
-        cgo: bool,
-        out: str,
-        gocache: str,
-    ) -> BuildResult:
-        """`go build ARGS -o OUT PACKAGE` in ``directory`` (GOROOT/src for std packages)."""
-        env = dict(
-            os.environ,
-            GOCACHE=gocache,
-            GOTOOLCHAIN="local",
-            CGO_ENABLED="1" if cgo else "0",
-            GOFLAGS="-buildvcs=false",
-        )
+    def build(self, command: BuildCommand, gocache: str) -> BuildResult:
+        """Run ``command`` with the private build cache and no toolchain switching."""
+        env = dict(os.environ, GOCACHE=gocache, GOTOOLCHAIN="local")
         env.pop("GOROOT", None)
-        cc = self.cc()
-        if cc and cgo:
-            env["CC"] = cc
-        cwd = directory or os.path.join(_first_line([go, "env", "GOROOT"]), "src")
+        env.update(command.env)
+        out = command.argv[command.argv.index("-o") + 1]
         start = time.monotonic()
         try:
             res = subprocess.run(
-                [go, "build", *args, "-o", out, package],
-                cwd=cwd,
+                list(command.argv),
+                cwd=command.cwd,
                 env=env,
                 capture_output=True,
                 text=True,
@@ -137,16 +164,16 @@ class MuslEnvironment(NativeEnvironment):
     kind = "musl"
 
     def cc(self) -> str | None:
-        """musl-gcc, the wrapper from Debian's musl-tools."""
-        return which("musl-gcc")
+        """musl-gcc, the wrapper from Debian's musl-tools (found on PATH by `go build`)."""
+        return "musl-gcc"
 
     def missing_tool(self, cgo: bool) -> str | None:
         """musl-gcc is needed for cgo builds."""
         return "musl-gcc" if cgo and which("musl-gcc") is None else None
 
-    def extra_ldflags(self, cgo: bool) -> str:
+    def extra_ldflags(self, cgo: bool) -> tuple[str, ...]:
         """Link cgo variants externally and statically."""
-        return "-linkmode external -extldflags -static" if cgo else ""
+        return ("-linkmode", "external", "-extldflags", "-static") if cgo else ()
 
     def libc(self) -> str:
         """musl, with the version its loader reports."""

@@ -19,7 +19,7 @@ from gobinopt.explain.interface import (
     Explanation,
     Saving,
 )
-from gobinopt.explain.savings import compute_savings, upx_sample_ratio
+from gobinopt.explain.savings import compute_savings, strip_cost, upx_sample_ratio
 from gobinopt.golang import GoMetadataError, PackageSize, PclnTab, read_buildinfo, read_pclntab
 from gobinopt.golang.interface import BuildInfo
 from gobinopt.observer import SILENT, Observer
@@ -93,11 +93,12 @@ def _analyse(
     if upx_future is not None:
         observer.stage("computing savings")
         savings, saving_notes = compute_savings(
-            layout, upx_future.result(), buildinfo, pclntab, code
+            layout, upx_future.result, buildinfo, pclntab, code, data
         )
         notes.extend(saving_notes)
         if measure and not layout.packer:
-            savings = _measure(path, layout, savings, notes, observer)
+            is_go = buildinfo is not None or pclntab is not None
+            savings = _measure(path, layout, savings, notes, observer, is_go)
     return Explanation(
         path=path,
         layout=layout,
@@ -150,7 +151,12 @@ def _attribute_code(layout: Layout, pclntab: PclnTab | None) -> CodeAttribution 
 
 
 def _measure(
-    path: str, layout: Layout, savings: list[Saving], notes: list[str], observer: Observer
+    path: str,
+    layout: Layout,
+    savings: list[Saving],
+    notes: list[str],
+    observer: Observer,
+    is_go: bool,
 ) -> list[Saving]:
     """Replace computed strip / estimated UPX figures with real runs on temporary copies."""
     out = [s for s in savings if s.knob not in ("strip", "upx")]
@@ -178,7 +184,7 @@ def _measure(
                         got,
                         Basis.MEASURED,
                         "strip --strip-all run on a copy",
-                        cost="same as -s -w; prefer the linker flags",
+                        cost=strip_cost(is_go),
                     )
                 )
                 source = stripped

@@ -110,6 +110,9 @@ def to_document(ex: Explanation, top: int = 25) -> dict[str, Any]:
             "offset": pt.offset,
             "nfunc": pt.nfunc,
             "nfiles": len(pt.files),
+            # The file table as written (absolute build paths unless -trimpath): `diff` reads
+            # the build directories from it.
+            "files": list(pt.files),
         }
         doc["functions"] = [
             {"name": f.name, "package": f.package, "entry": f.entry, "size": f.size}

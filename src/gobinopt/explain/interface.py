@@ -34,8 +34,21 @@ class CategoryTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class SavingPart:
+    """The bytes a saving takes out of one section."""
+
+    section: str
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Saving:
-    """What one knob would save on this binary, and how to apply it."""
+    """What one knob would save on this binary, and how to apply it.
+
+    A knob has at most one row per basis: when part of what it saves is exact and part can only
+    be estimated (``-trimpath`` on compressed DWARF), the exact part is a ``computed`` row and
+    the rest a separate ``estimate`` row of the same knob; the file shrinks by their sum.
+    """
 
     knob: str
     #: The exact flag or command that realizes it.
@@ -45,6 +58,9 @@ class Saving:
     detail: str
     #: A cost to weigh against the saving (start-up latency, lost debuggability).
     cost: str = ""
+    #: Where the bytes come from, section by section, when the knob touches several (their
+    #: sum is ``bytes``); empty when the detail says it all.
+    parts: tuple[SavingPart, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

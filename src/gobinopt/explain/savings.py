@@ -1,8 +1,12 @@
 """What each knob would save on this binary, computed from its own parts, never guessed.
 
 Each rule looks at the parts a knob removes (DWARF for ``-w``, symbol tables for ``-s``, the
-file table's absolute paths for ``-trimpath``, …) and sums their bytes. UPX is the one estimate:
-an LZMA compression of a sample of the loaded bytes, labelled as such with its start-up cost.
+absolute paths of the file table and DWARF line tables for ``-trimpath``, …) and sums their
+bytes. What depends on a compressor is an estimate, labelled as such: UPX (an LZMA compression
+of a sample of the loaded bytes, with its start-up cost) and the ``-trimpath`` shrink of
+compressed DWARF.
+
+Advice follows what the file is: a file without Go metadata gets no Go flags.
 """
 
 from __future__ import annotations
@@ -10,11 +14,17 @@ from __future__ import annotations
 import lzma
 import mmap
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from gobinopt.binary.interface import Category, Format, Layout, Part, PartKind
-from gobinopt.explain.interface import Basis, CodeAttribution, Saving
+from gobinopt.explain.interface import Basis, CodeAttribution, Saving, SavingPart
+from gobinopt.explain.trimpath import (
+    PathTrimmer,
+    gdb_script_shrink,
+    is_absolute,
+    line_table_shrink,
+)
 from gobinopt.golang.interface import BuildInfo, PclnTab
 
 #: How many bytes of the loaded image the UPX estimate compresses (in evenly spread chunks).
@@ -39,14 +49,30 @@ def _section_cost(parts: list[Part]) -> int:
     return _sum(parts) + sum(len(p.name.encode()) + 1 for p in parts if p.kind is PartKind.SECTION)
 
 
+def strip_cost(is_go: bool) -> str:
+    """The cost of ``strip --strip-all``, and the link-time alternative of this kind of file."""
+    if is_go:
+        return 'same as -ldflags="-s -w"; prefer the linker flags (no extra step)'
+    return (
+        "no symbols or debug info for gdb, perf or crash reports; "
+        "linking with `gcc -s` (ld --strip-all) gives the same without an extra step"
+    )
+
+
 def compute_savings(
     layout: Layout,
-    upx_ratio: tuple[float, int] | None,
+    upx_ratio: Callable[[], tuple[float, int] | None],
     buildinfo: BuildInfo | None,
     pclntab: PclnTab | None,
     code: CodeAttribution | None,
+    data: bytes | mmap.mmap | None = None,
 ) -> tuple[list[Saving], list[str]]:
-    """All applicable savings, largest first, and notes (such as "already optimized")."""
+    """All applicable savings, largest first, and notes (such as "already optimized").
+
+    ``upx_ratio`` gives :func:`upx_sample_ratio`'s result; it is called last, so a sample being
+    compressed on other threads overlaps the rest. ``data`` (the file's bytes) lets
+    ``-trimpath`` count the paths of the DWARF line tables; without it only the pclntab's are.
+    """
     savings: list[Saving] = []
     notes: list[str] = []
     if layout.packer:
@@ -108,12 +134,12 @@ def compute_savings(
                     Basis.COMPUTED,
                     f"{len(removable)} non-loaded sections ({', '.join(_names(removable))}) "
                     "are removed",
-                    cost="same as -s -w; prefer the linker flags (no extra step)",
+                    cost=strip_cost(is_go),
                 )
             )
-    trim = _trimpath_saving(buildinfo, pclntab)
-    if trim is not None:
-        savings.append(trim)
+    trim, trim_notes = _trimpath_savings(layout, data, buildinfo, pclntab)
+    savings.extend(trim)
+    notes.extend(trim_notes)
     if layout.dynamic and is_go and code is not None:
         dyn = _sum(p for p in layout.parts if p.category is Category.DYNAMIC)
         cgo_pkgs = sum(p.size for p in code.packages if p.name in ("runtime/cgo", "_cgo_"))
@@ -134,7 +160,7 @@ def compute_savings(
                 "(C code you call through cgo will not build)",
             )
         )
-    upx = _upx_estimate(layout, upx_ratio, savings)
+    upx = _upx_estimate(layout, upx_ratio(), savings, is_go)
     if upx is not None:
         savings.append(upx)
     savings.sort(key=lambda s: (s.basis is Basis.ESTIMATE, -s.bytes))
@@ -154,73 +180,94 @@ def _names(parts: list[Part], most: int = 4) -> list[str]:
     return names
 
 
-def _trimpath_saving(buildinfo: BuildInfo | None, pclntab: PclnTab | None) -> Saving | None:
-    """Bytes the file table would lose if absolute build paths were trimmed."""
+def _trimpath_savings(
+    layout: Layout,
+    data: bytes | mmap.mmap | None,
+    buildinfo: BuildInfo | None,
+    pclntab: PclnTab | None,
+) -> tuple[list[Saving], list[str]]:
+    """The ``-trimpath`` rows: the exact part and, for compressed DWARF, an estimated part.
+
+    The exact part is the pclntab file table, uncompressed DWARF line tables and the gdb script
+    path (see :mod:`gobinopt.explain.trimpath`); with uncompressed DWARF it is the real build's
+    difference to within the page alignment of later segments. A compressed ``.debug_line``
+    shrinks by an amount only a compressor can tell: that is a separate estimate row.
+    """
     if pclntab is None or not pclntab.files:
-        return None
+        return [], []
     if buildinfo is not None and buildinfo.setting("-trimpath") == "true":
-        return None
-    goroot = _goroot(pclntab.files)
-    module = buildinfo.main.path if buildinfo and buildinfo.main else ""
-    absolute = [f for f in pclntab.files if f.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", f)]
+        return [], []
+    absolute = [f for f in pclntab.files if is_absolute(f)]
     if not absolute:
-        return None
-    main_dir = _main_dir(absolute, goroot)
+        return [], []
+    trimmer = PathTrimmer.from_files(pclntab.files, buildinfo)
     before = sum(len(f.encode()) + 1 for f in pclntab.files)
     after = before
     for path in absolute:
-        after -= len(path.encode()) - len(_trim(path, goroot, main_dir, module).encode())
+        after -= len(path.encode()) - len(trimmer.file(path).encode())
     if pclntab.layout != "1.2-1.15":
         # Since Go 1.16 the linker rounds runtime.filetab up to the pointer size
         # (cmd/link/internal/ld/pcln.go, addGeneratedSym).
         before, after = _round_up(before, pclntab.ptr_size), _round_up(after, pclntab.ptr_size)
-    saved = before - after
-    if saved <= 0:
-        return None
-    return Saving(
-        "-trimpath",
-        "go build -trimpath",
-        saved,
-        Basis.COMPUTED,
-        f"{len(absolute)} absolute file paths in the pclntab file table shorten "
-        "(DWARF line tables shrink too when present; the file itself moves in 4 KiB steps "
-        "because later segments stay page-aligned); also makes builds reproducible",
-        cost="none at run time; stack traces show module paths instead of local paths",
-    )
+    parts: list[SavingPart] = []
+    notes: list[str] = []
+    if before - after > 0:
+        parts.append(SavingPart(".gopclntab", before - after))
+    line = None
+    gdb = 0
+    if data is not None:
+        try:
+            line = line_table_shrink(layout, data, trimmer)
+        except ValueError as exc:
+            notes.append(f"-trimpath: DWARF line tables not counted ({exc})")
+        gdb = gdb_script_shrink(layout, data, trimmer)
+    if line is not None and not line.compressed and line.file_bytes > 0:
+        parts.append(SavingPart(line.section, line.file_bytes))
+    if gdb > 0:
+        parts.append(SavingPart(".debug_gdb_scripts", gdb))
+    rows: list[Saving] = []
+    cost = "none at run time; stack traces show module paths instead of local paths"
+    if parts:
+        what = ", ".join(f"{p.section} {p.bytes:,} B" for p in parts)
+        later = (
+            "; the compressed DWARF line tables shrink too (estimated separately)"
+            if line is not None and line.compressed and line.inflated
+            else ""
+        )
+        rows.append(
+            Saving(
+                "-trimpath",
+                "go build -trimpath",
+                sum(p.bytes for p in parts),
+                Basis.COMPUTED,
+                f"{len(absolute)} absolute file paths shorten ({what}){later}; the file moves "
+                "in whole pages because later segments stay page-aligned; also makes builds "
+                "reproducible",
+                cost=cost,
+                parts=tuple(parts),
+            )
+        )
+    if line is not None and line.compressed and line.file_bytes > 0:
+        rows.append(
+            Saving(
+                "-trimpath",
+                "go build -trimpath",
+                line.file_bytes,
+                Basis.ESTIMATE,
+                f"estimate: the compressed {line.section} loses {line.inflated:,} bytes of "
+                f"paths once inflated ({line.paths} path entries, exact); recompressing "
+                "the trimmed table with zlib puts its compressed shrink at about "
+                f"{line.file_bytes:,} B (Go's compressor is not zlib's: expect an error of "
+                "about 10 %; build with -trimpath to know)",
+                cost=cost,
+                parts=(SavingPart(line.section, line.file_bytes),),
+            )
+        )
+    return rows, notes
 
 
 def _round_up(n: int, align: int) -> int:
     return -(-n // align) * align if align > 0 else n
-
-
-def _goroot(files: tuple[str, ...]) -> str | None:
-    for path in files:
-        idx = path.rfind("/src/runtime/")
-        if idx >= 0:
-            return path[: idx + len("/src/")]
-    return None
-
-
-def _main_dir(absolute: list[str], goroot: str | None) -> str | None:
-    rest = [p for p in absolute if not (goroot and p.startswith(goroot)) and "/pkg/mod/" not in p]
-    if not rest:
-        return None
-    prefix = rest[0].rsplit("/", 1)[0]
-    for p in rest[1:]:
-        while prefix and not p.startswith(prefix + "/"):
-            prefix = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-    return prefix or None
-
-
-def _trim(path: str, goroot: str | None, main_dir: str | None, module: str) -> str:
-    if goroot and path.startswith(goroot):
-        return path[len(goroot) :]
-    idx = path.find("/pkg/mod/")
-    if idx >= 0:
-        return path[idx + len("/pkg/mod/") :]
-    if main_dir and path.startswith(main_dir + "/"):
-        return (module or "main") + path[len(main_dir) :]
-    return path
 
 
 def upx_sample_ratio(layout: Layout, data: bytes | mmap.mmap) -> tuple[float, int] | None:
@@ -260,7 +307,7 @@ def upx_sample_ratio(layout: Layout, data: bytes | mmap.mmap) -> tuple[float, in
 
 
 def _upx_estimate(
-    layout: Layout, ratio_sample: tuple[float, int] | None, savings: list[Saving]
+    layout: Layout, ratio_sample: tuple[float, int] | None, savings: list[Saving], is_go: bool
 ) -> Saving | None:
     """The sample's LZMA ratio applied to the loaded bytes that would remain after -s -w."""
     if ratio_sample is None:
@@ -275,7 +322,7 @@ def _upx_estimate(
         return None
     return Saving(
         "upx",
-        "upx --best --lzma BINARY (after -s -w)",
+        "upx --best --lzma BINARY " + ("(after -s -w)" if is_go else "(after strip)"),
         saved,
         Basis.ESTIMATE,
         f"estimate: LZMA compresses a {sampled:,}-byte sample of the loaded image to "

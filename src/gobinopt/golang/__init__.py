@@ -9,7 +9,7 @@ from gobinopt.golang.interface import (
     PackageSize,
     PclnTab,
 )
-from gobinopt.golang.pclntab import package_name, read_pclntab
+from gobinopt.golang.pclntab import import_path, package_name, read_pclntab
 
 __all__ = [
     "BuildInfo",
@@ -18,6 +18,7 @@ __all__ = [
     "Module",
     "PackageSize",
     "PclnTab",
+    "import_path",
     "package_name",
     "read_buildinfo",
     "read_pclntab",

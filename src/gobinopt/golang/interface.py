@@ -50,7 +50,10 @@ class BuildInfo:
 class Function:
     """One Go function of the pclntab, its size being the distance to the next entry."""
 
+    #: The symbol name, as stack traces and ``go tool nm`` print it (escaped: ``yaml%2ev3.F``).
     name: str
+    #: The import path of its package as Go writes it (``gopkg.in/yaml.v3``): debug/gosym's
+    #: ``PackageName`` with the linker's escapes undone; "" for ``go:``/``type:`` symbols.
     package: str
     #: Offset of the entry PC from the start of the module's text (``_func.entryOff``).
     entry: int

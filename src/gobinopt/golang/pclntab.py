@@ -109,6 +109,34 @@ def package_name(name: str, modern: bool) -> str:
     return name[:dot] if dot >= 0 else ""
 
 
+def import_path(prefix: str) -> str:
+    """The import path a symbol prefix stands for: ``gopkg.in/yaml%2ev3`` → ``gopkg.in/yaml.v3``.
+
+    The linker escapes a package path for symbol names (``objabi.PathToPrefix`` in
+    cmd/internal/objabi): ``.`` in the last path element, ``%``, ``"``, control bytes, space
+    and non-ASCII bytes become ``%xx``. This is its inverse, ``objabi.PrefixToPath``; a
+    malformed escape is left as it is.
+    """
+    if "%" not in prefix:
+        return prefix
+    raw = prefix.encode("utf-8", "surrogateescape")
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == 0x25 and _is_hex(raw[i + 1 : i + 3]):
+            out.append(int(raw[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            out.append(c)
+            i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _is_hex(pair: bytes) -> bool:
+    return len(pair) == 2 and all(chr(b) in "0123456789abcdefABCDEF" for b in pair)
+
+
 def read_pclntab(data: bytes | mmap.mmap, layout: Layout | None = None) -> PclnTab | None:
     """The function table of a Go binary; None when there is none, GoMetadataError if corrupt."""
     found = find_pclntab(data, layout)
@@ -196,6 +224,7 @@ def _decode(
     # funcnametab is followed by cutab in 1.16+; copy just that blob for fast lookups.
     names_blob = bytes(data[funcnametab:cutab]) if cutab >= funcnametab else None
     functions: list[Function] = []
+    packages: dict[str, str] = {}  # symbol prefix → import path
     prev = -1
     for i in range(nfunc):
         entry = entries[i]
@@ -208,7 +237,11 @@ def _decode(
             raise GoMetadataError(f"pclntab _func {i} lies past the table")
         name_off = name_struct.unpack_from(data, fdata + name_field)[0]
         name = _cstring(names_blob, data, funcnametab, name_off, limit)
-        functions.append(Function(name, package_name(name, magic == GO120_MAGIC), entry, size))
+        prefix = package_name(name, magic == GO120_MAGIC)
+        package = packages.get(prefix)
+        if package is None:
+            package = packages[prefix] = import_path(prefix)
+        functions.append(Function(name, package, entry, size))
     files = _files(data, filetab, pctab) if filetab >= 0 else ()
     return PclnTab(
         layout=LAYOUTS[magic],

@@ -15,9 +15,15 @@ Example (see matrices/default.toml and README "Matrix files")::
     toolchain = ["host"]          # "host", a path to a go binary, or a version such as "1.22.10"
     CGO_ENABLED = [0, 1]
     buildmode = ["exe", "pie"]
-    ldflags = ["", "-s -w"]
+    ldflags = ["", "-s -w", "-s -w -X main.version=1.2.3"]   # any string, split like argv
     trimpath = [false]
+    tags = ["", "netgo"]          # build tags ("" = none)
+    GOARCH = ["amd64"]            # default: the host's
+    GOAMD64 = ["v1", "v3"]        # amd64 only
     post = ["none", "strip", "upx", "strip,upx", "upx,strip"]
+
+    [env]                         # extra environment variables of every `go build`
+    GOFLAGS = "-mod=vendor"       # replaces the user's GOFLAGS (-buildvcs=false is always set)
 
     [steps]
     strip = ["--strip-all"]
@@ -31,6 +37,7 @@ Example (see matrices/default.toml and README "Matrix files")::
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,7 +45,8 @@ from typing import Any, TypeVar
 from gobinopt.matrix.interface import (
     BUILDMODES,
     ENV_KINDS,
-    LDFLAG_SETS,
+    GOAMD64_LEVELS,
+    GOARCHES,
     STEP_KINDS,
     Environment,
     LatencySettings,
@@ -48,26 +56,44 @@ from gobinopt.matrix.interface import (
     Probe,
     Program,
     Step,
+    host_goarch,
+    normalize_ldflags,
+    normalize_tags,
 )
+from gobinopt.paths import input_file
 
-_TOP_KEYS = {"program", "environments", "axes", "steps", "include", "exclude", "latency"}
-_AXES = {"toolchain", "CGO_ENABLED", "buildmode", "ldflags", "trimpath", "post"}
+_TOP_KEYS = {"program", "environments", "axes", "steps", "include", "exclude", "latency", "env"}
+_AXES = {
+    "toolchain",
+    "CGO_ENABLED",
+    "buildmode",
+    "ldflags",
+    "trimpath",
+    "tags",
+    "GOARCH",
+    "GOAMD64",
+    "post",
+}
 _DEFAULT_STEPS = {"strip": ("--strip-all",), "upx": ("--best", "--lzma")}
 #: Keys an include/exclude rule may match on.
-RULE_KEYS = {"environment", "toolchain", "CGO_ENABLED", "buildmode", "ldflags", "trimpath", "post"}
+RULE_KEYS = {"environment"} | _AXES
+#: Variables the ``[env]`` table may not set: axes own them, or the runner does.
+_ENV_RESERVED = {
+    "CGO_ENABLED": "use the CGO_ENABLED axis",
+    "GOARCH": "use the GOARCH axis",
+    "GOAMD64": "use the GOAMD64 axis",
+    "GOOS": "only builds for the host's OS can be probed",
+    "GOTOOLCHAIN": "use the toolchain axis",
+    "GOCACHE": "gobinopt keeps its own build cache",
+    "CC": "choose an environment (kind musl sets CC=musl-gcc)",
+}
 
 
 def load(path: str | Path) -> Matrix:
     """Read and validate the matrix file at ``path``."""
-    p = Path(path)
+    p = input_file(path, "matrix file", hint="see matrices/ for ready files")
     try:
         raw = p.read_bytes()
-    except FileNotFoundError:
-        from gobinopt.errors import InputNotFoundError
-
-        raise InputNotFoundError(
-            f"{p}: no such matrix file", hint="see matrices/ for ready files"
-        ) from None
     except OSError as exc:
         raise MatrixError(f"{p}: cannot read ({exc.strerror})") from None
     try:
@@ -94,6 +120,7 @@ def parse(doc: dict[str, Any], path: Path) -> Matrix:
         if key not in _AXES:
             v.fail(f"axes.{key}", "unknown axis", sorted(_AXES))
     steps = v.steps(doc.get("steps", {}))
+    goarch = v.goarch(axes)
     matrix = Matrix(
         path=str(path),
         program=program,
@@ -104,6 +131,10 @@ def parse(doc: dict[str, Any], path: Path) -> Matrix:
         ldflags=tuple(v.ldflags(axes)),
         trimpath=tuple(v.bools(axes, "trimpath", [False])),
         pipelines=tuple(v.pipelines(axes, steps)),
+        tags=tuple(v.tags(axes)),
+        goarch=tuple(goarch),
+        goamd64=tuple(v.goamd64(axes)),
+        env=v.env(doc.get("env", {})),
         include=tuple(v.rules(doc, "include", envs)),
         exclude=tuple(v.rules(doc, "exclude", envs)),
         latency=v.latency(doc.get("latency")),
@@ -223,15 +254,56 @@ class _Validator:
         values = self._list(axes, "ldflags", [""])
         out = []
         for value in values:
-            norm = " ".join(str(value).split()) if isinstance(value, str) else value
-            if norm == "none":
-                norm = ""
-            if norm not in LDFLAG_SETS:
-                self.fail(
-                    "axes.ldflags", "unknown value", ['"" (none)', '"-s"', '"-w"', '"-s -w"'], value
-                )
-            out.append(str(norm))
+            if not isinstance(value, str):
+                self.fail("axes.ldflags", "must be strings", '"", "-s -w", "-X main.v=1"', value)
+            out.append(self.one_ldflags("axes.ldflags", str(value)))
         return _unique(out)
+
+    def one_ldflags(self, key: str, value: str) -> str:
+        try:
+            return normalize_ldflags(value)
+        except ValueError as exc:
+            self.fail(key, f"cannot be split into arguments ({exc})", "balanced quotes", value)
+            raise AssertionError from None
+
+    def tags(self, axes: dict[str, Any]) -> list[str]:
+        values = self._list(axes, "tags", [""])
+        for value in values:
+            if not isinstance(value, str):
+                self.fail("axes.tags", "must be strings", '"" (none), "netgo", "netgo,osusergo"')
+        return _unique([normalize_tags(str(v)) for v in values])
+
+    def goarch(self, axes: dict[str, Any]) -> list[str]:
+        values = self._list(axes, "GOARCH", [""])
+        out = []
+        for value in values:
+            if value != "" and value not in GOARCHES:
+                self.fail("axes.GOARCH", "unknown value", list(GOARCHES), value)
+            # The host's own architecture is the default: the same spec, the same id.
+            out.append("" if value == host_goarch() else str(value))
+        return _unique(out)
+
+    def goamd64(self, axes: dict[str, Any]) -> list[str]:
+        values = self._list(axes, "GOAMD64", [""])
+        for value in values:
+            if value != "" and value not in GOAMD64_LEVELS:
+                self.fail("axes.GOAMD64", "unknown value", ['"" (default)', *GOAMD64_LEVELS], value)
+        return _unique([str(v) for v in values])
+
+    def env(self, raw: object) -> tuple[tuple[str, str], ...]:
+        if not isinstance(raw, dict):
+            self.fail("env", "must be a table", '[env] with NAME = "value"', raw)
+            raise AssertionError
+        out = []
+        for name, value in raw.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                self.fail(f"env.{name}", "is not a variable name", "letters, digits, _")
+            if name in _ENV_RESERVED:
+                self.fail(f"env.{name}", "cannot be set here", _ENV_RESERVED[name])
+            if not isinstance(value, str):
+                self.fail(f"env.{name}", "must be a string", '"value"', value)
+            out.append((name, str(value)))
+        return tuple(sorted(out))
 
     def steps(self, raw: object) -> dict[str, tuple[str, ...]]:
         if not isinstance(raw, dict):
@@ -258,7 +330,9 @@ class _Validator:
             names = [n for n in names if n and n != "none"]
             for n in names:
                 if n not in STEP_KINDS:
-                    self.fail("axes.post", f"unknown step {n!r} in", list(STEP_KINDS), value)
+                    self.fail(
+                        "axes.post", f"unknown step {n!r} in pipeline {value!r}", list(STEP_KINDS)
+                    )
             label = ",".join(names) or "none"
             out.append(Pipeline(label, tuple(Step(n, steps[n]) for n in names)))
         seen: dict[str, Pipeline] = {}
@@ -309,7 +383,7 @@ class _Validator:
             self.fail(key, "must be an array of tables", f"[[{key}]]", raw)
             raise AssertionError
         names = {e.name for e in envs}
-        out = []
+        out: list[dict[str, object]] = []
         for i, rule in enumerate(raw):
             if not isinstance(rule, dict) or not rule:
                 self.fail(f"{key}[{i}]", "must be a non-empty table", sorted(RULE_KEYS), rule)
@@ -319,7 +393,14 @@ class _Validator:
                     self.fail(f"{key}[{i}].{k}", "unknown key", sorted(RULE_KEYS))
                 if k == "environment" and val not in names:
                     self.fail(f"{key}[{i}].environment", "unknown environment", sorted(names), val)
-            out.append(dict(rule))
+            norm = dict(rule)
+            if isinstance(norm.get("ldflags"), str):
+                norm["ldflags"] = self.one_ldflags(f"{key}[{i}].ldflags", str(norm["ldflags"]))
+            if isinstance(norm.get("tags"), str):
+                norm["tags"] = normalize_tags(str(norm["tags"]))
+            if norm.get("GOARCH") == "":
+                norm["GOARCH"] = host_goarch()
+            out.append(norm)
         return out
 
 

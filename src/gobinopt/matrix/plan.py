@@ -11,7 +11,16 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from gobinopt.matrix.interface import BuildSpec, Matrix, MatrixError, Pipeline, Variant
+from gobinopt.matrix.interface import (
+    BuildSpec,
+    Matrix,
+    MatrixError,
+    Pipeline,
+    Variant,
+    host_goarch,
+    normalize_ldflags,
+    normalize_tags,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,11 @@ def _matches(rule: dict[str, object], v: Variant) -> bool:
     for key, raw in rule.items():
         have, want = fields[key], raw
         if key == "ldflags" and isinstance(want, str):
-            want = " ".join(want.split())
+            want = normalize_ldflags(want)
+        if key == "tags" and isinstance(want, str):
+            want = normalize_tags(want)
+        if key == "GOARCH" and want == "":
+            want = host_goarch()
         if key == "post" and isinstance(want, str):
             want = ",".join(s.strip() for s in want.split(",") if s.strip()) or "none"
         if key == "CGO_ENABLED":
@@ -53,19 +66,42 @@ def _matches(rule: dict[str, object], v: Variant) -> bool:
     return True
 
 
+def _spec(
+    env: str,
+    tc: str,
+    cgo: bool,
+    mode: str,
+    ld: str,
+    trim: bool,
+    tags: str,
+    arch: str,
+    amd64: str,
+    extra: tuple[tuple[str, str], ...],
+) -> BuildSpec:
+    arch = "" if arch == host_goarch() else arch
+    # GOAMD64 means nothing to other architectures: those variants collapse into one.
+    if (arch or host_goarch()) != "amd64":
+        amd64 = ""
+    return BuildSpec(env, tc, cgo, mode, ld, trim, tags, arch, amd64, extra)
+
+
 def expand(matrix: Matrix) -> Plan:
     """All variants of ``matrix`` after include/exclude, in a stable order, ids unique."""
     variants: list[Variant] = []
-    for env, tc, cgo, mode, ld, trim, pipe in itertools.product(
+    for env, tc, cgo, mode, ld, trim, tags, arch, amd64, pipe in itertools.product(
         matrix.environments,
         matrix.toolchains,
         matrix.cgo,
         matrix.buildmodes,
         matrix.ldflags,
         matrix.trimpath,
+        matrix.tags,
+        matrix.goarch,
+        matrix.goamd64,
         matrix.pipelines,
     ):
-        variants.append(Variant(BuildSpec(env.name, tc, cgo, mode, ld, trim), pipe))
+        spec = _spec(env.name, tc, cgo, mode, ld, trim, tags, arch, amd64, matrix.env)
+        variants.append(Variant(spec, pipe))
     variants = [v for v in variants if not any(_matches(r, v) for r in matrix.exclude)]
     pipes = {p.name: p for p in matrix.pipelines}
     for rule in matrix.include:
@@ -87,13 +123,17 @@ def _from_rule(matrix: Matrix, rule: dict[str, object], pipes: dict[str, Pipelin
             f"{matrix.path}: include.post: {post!r} is not one of the axes.post pipelines; "
             f"allowed: {', '.join(pipes)}"
         )
-    build = BuildSpec(
-        environment=str(get("environment", matrix.environments[0].name)),
-        toolchain=str(get("toolchain", matrix.toolchains[0])),
+    build = _spec(
+        env=str(get("environment", matrix.environments[0].name)),
+        tc=str(get("toolchain", matrix.toolchains[0])),
         cgo=bool(get("CGO_ENABLED", matrix.cgo[0])),
-        buildmode=str(get("buildmode", matrix.buildmodes[0])),
-        ldflags=" ".join(str(get("ldflags", matrix.ldflags[0])).split()),
-        trimpath=bool(get("trimpath", matrix.trimpath[0])),
+        mode=str(get("buildmode", matrix.buildmodes[0])),
+        ld=normalize_ldflags(str(get("ldflags", matrix.ldflags[0]))),
+        trim=bool(get("trimpath", matrix.trimpath[0])),
+        tags=normalize_tags(str(get("tags", matrix.tags[0]))),
+        arch=str(get("GOARCH", matrix.goarch[0])),
+        amd64=str(get("GOAMD64", matrix.goamd64[0])),
+        extra=matrix.env,
     )
     return Variant(build, pipes[post])
 

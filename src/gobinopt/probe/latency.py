@@ -304,7 +304,7 @@ def launcher_source_hash() -> str:
 
 def launcher_dir() -> Path:
     """Where the launcher is built: ``cache_dir()/launcher/<hash>``."""
-    from gobinopt.example import cache_dir
+    from gobinopt.cache import cache_dir
 
     return cache_dir() / "launcher" / launcher_source_hash()
 
@@ -375,8 +375,16 @@ def launcher() -> LauncherStatus:
 
 
 def evict_file(path: str | os.PathLike[str]) -> None:
-    """Drop ``path``'s clean, unmapped pages from the page cache (no root needed)."""
-    fd = os.open(path, os.O_RDONLY)
+    """Drop ``path``'s clean, unmapped pages from the page cache (no root needed).
+
+    Raises InputNotFoundError when the file cannot be opened for reading (cold runs need it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise InputNotFoundError(
+            f"{os.fspath(path)}: cannot open for a cold run ({exc.strerror})",
+            hint="cold start-up evicts the file's pages, which needs read permission",
+        ) from None
     try:
         # Some file systems refuse fsync on a read-only descriptor: then nothing is dirty.
         with contextlib.suppress(OSError):

@@ -88,14 +88,11 @@ def _find(points: list[Point], want: dict[str, Any], environment: str) -> Point 
 
 
 def _why(before: Point, after: Point) -> str:
-    """The categories whose bytes changed most between two variants, in words."""
-    cats = set(before.categories) | set(after.categories)
-    deltas = sorted(
-        ((after.categories.get(c, 0) - before.categories.get(c, 0), c) for c in cats),
-        key=lambda t: -abs(t[0]),
-    )
-    parts = [f"{c} {d:+,} B" for d, c in deltas[:3] if d]
-    return "; ".join(parts)
+    """The categories whose bytes changed most between two variants, in words (the category
+    level of `gobinopt diff`)."""
+    from gobinopt.diff.compare import biggest_changes, compare_categories
+
+    return biggest_changes(compare_categories(before.categories, after.categories))
 
 
 def _verdict(claimed: float | None, measured: float) -> str:

@@ -8,10 +8,17 @@ import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from gobinopt.report.analysis import Constraints, baseline, commands, pareto, recommend
+from gobinopt.report.analysis import (
+    Constraints,
+    baseline,
+    commands,
+    merge_identical,
+    pareto,
+    recommend,
+)
 from gobinopt.report.interface import Point, ReportError, point
+from gobinopt.results.interface import VariantRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +50,38 @@ def _delta(p: Point, base: Point | None) -> str:
     return f"{100 * (p.size - base.size) / base.size:+.1f}%"
 
 
+def names(p: Point, quote: str = "") -> str:
+    """The variant's label, or the labels of byte-identical variants joined by " = "."""
+    return " = ".join(f"{quote}{v.label}{quote}" for v in p.variants)
+
+
 def variant_rows(points: list[Point]) -> list[list[str]]:
-    """One row per variant: label, status, bytes, Δ vs default, warm, cold, RSS, note."""
+    """One row per artifact: label (byte-identical variants named together), status, bytes,
+    Δ vs default and why (the largest section-category changes, as `gobinopt diff` counts
+    them), warm, cold, RSS, note."""
+    from gobinopt.diff.compare import biggest_changes, compare_categories
+
     base = baseline(points)
     rows = []
-    ordered = sorted(points, key=lambda p: (not p.ok, p.size or 0))
+    ordered = sorted(merge_identical(points), key=lambda p: (not p.ok, p.size or 0))
     for p in ordered:
         note = p.reason
+        if p.twins:
+            note = f"{len(p.variants)} variants, identical files (same sha256)" + (
+                f"; {note}" if note else ""
+            )
         rows.append(
             [
-                p.label.replace("|", "/"),
+                names(p).replace("|", "/"),
                 p.status,
                 f"{p.size:,}" if p.size is not None else "–",
                 _delta(p, base) if p.ok else "–",
+                (
+                    biggest_changes(compare_categories(base.categories, p.categories))
+                    if p.ok and base is not None and p is not base
+                    else ""
+                )
+                or "–",
                 _fmt_ms(p.warm_ms, p.warm_iqr_ms),
                 _fmt_ms(p.cold_ms, p.cold_iqr_ms),
                 f"{p.peak_rss_kb / 1024:.1f}" if p.peak_rss_kb else "–",
@@ -70,8 +96,9 @@ HEADERS = [
     "status",
     "bytes",
     "Δ vs default",
-    "warm ms (median ± IQR)",
-    "cold ms (median ± IQR)",
+    "why (largest section-category changes)",
+    "warm start-up ms (median ± IQR)",
+    "cold start-up ms (median ± IQR)",
     "peak RSS MiB",
     "note",
 ]
@@ -84,7 +111,7 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def build_report(
-    records: list[dict[str, Any]],
+    records: list[VariantRecord],
     out_dir: Path,
     *,
     name: str,
@@ -95,7 +122,7 @@ def build_report(
 ) -> ReportFiles:
     """Write the report of ``records`` into ``out_dir`` and return the files written."""
     from gobinopt.report import plots
-    from gobinopt.store.sqlite import export_csv, export_json
+    from gobinopt.results.export import export_csv, export_json
 
     if not records:
         raise ReportError("no stored results to report", hint="run `gobinopt matrix run` first")
@@ -137,7 +164,7 @@ def build_report(
 
     fingerprints: dict[str, dict[str, str]] = {}
     for r in records:
-        fp = r.get("fingerprint") or {}
+        fp = dict(r.fingerprint)
         if fp:
             fingerprints.setdefault(str(fp.get("environment", "?")), fp)
 
@@ -169,7 +196,7 @@ def build_report(
             front_lines.append(
                 f"**{latency}**: "
                 + "; ".join(
-                    f"`{p.label}` ({p.size:,} B, {_fmt_ms(_lat(p, latency))} ms)" for p in front
+                    f"{names(p, '`')} ({p.size:,} B, {_fmt_ms(_lat(p, latency))} ms)" for p in front
                 )
             )
     if front_lines:
@@ -186,9 +213,16 @@ def build_report(
         )
     try:
         rec = recommend(points, constraints or Constraints())
+        p = rec.point
+        given = _constraint_text(constraints)
+        head = f"Smallest variant satisfying {given}" if given else "Smallest successful variant"
+        twins = (
+            " Byte-identical to " + ", ".join(f"`{t.label}`" for t in p.twins) + "."
+            if p.twins
+            else ""
+        )
         text = (
-            f"Smallest variant satisfying {_constraint_text(constraints)}: `{rec.point.label}`"
-            f" — {rec.point.size:,} bytes, warm start {_fmt_ms(rec.point.warm_ms)} ms."
+            f"{head}: `{p.label}` — {p.size:,} bytes, {warm_start(p.warm_ms)}.{twins}"
             "\n\n```sh\n" + "\n".join(rec.commands) + "\n```"
         )
         sections.append(("Recommendation", text))
@@ -208,14 +242,20 @@ def build_report(
     return ReportFiles(out_dir, md_path, html_path, tuple(pictures))
 
 
+def warm_start(ms: float | None) -> str:
+    """``warm start-up 1.45 ms``, or that it was not measured."""
+    return "warm start-up not measured" if ms is None else f"warm start-up {_fmt_ms(ms)} ms"
+
+
 def _constraint_text(c: Constraints | None) -> str:
+    """The constraints in words; empty when there are none."""
     if c is None or c == Constraints():
-        return "no constraint"
+        return ""
     parts = []
     if c.max_start_ms is not None:
-        parts.append(f"warm start ≤ {c.max_start_ms:g} ms")
+        parts.append(f"warm start-up ≤ {c.max_start_ms:g} ms")
     if c.max_cold_start_ms is not None:
-        parts.append(f"cold start ≤ {c.max_cold_start_ms:g} ms")
+        parts.append(f"cold start-up ≤ {c.max_cold_start_ms:g} ms")
     if c.keep_debug_info:
         parts.append("DWARF kept")
     if c.no_upx:
@@ -299,9 +339,20 @@ def recommendation_json(rec_point: Point, cmds: tuple[str, ...]) -> str:
             "warm_ms": rec_point.warm_ms,
             "cold_ms": rec_point.cold_ms,
             "commands": list(cmds),
+            "identical_variants": [
+                {"variant_id": t.variant_id, "label": t.label} for t in rec_point.twins
+            ],
         },
         indent=2,
     )
 
 
-__all__ = ["ReportFiles", "build_report", "commands", "recommendation_json", "variant_rows"]
+__all__ = [
+    "ReportFiles",
+    "build_report",
+    "commands",
+    "names",
+    "recommendation_json",
+    "variant_rows",
+    "warm_start",
+]

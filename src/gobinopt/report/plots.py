@@ -1,15 +1,25 @@
 """Pictures with matplotlib (the only module that imports it, lazily, with the Agg backend):
 size-vs-latency tradeoff curves with the Pareto frontier, bytes by category per variant, and a
-package treemap. The file suffix (.png or .svg) chooses the format."""
+package treemap. The file suffix (.png or .svg) chooses the format.
+
+Each picture has a ``*_figure`` function that returns the drawn figure (for tests to inspect;
+release it with :func:`close`) and a function that writes it to a file.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gobinopt.report.analysis import pareto
+from gobinopt.errors import BadInputError
+from gobinopt.report.analysis import merge_identical, pareto
 from gobinopt.report.interface import Point, ReportError
+
+#: Picture formats, chosen by the file suffix.
+FORMATS = (".png", ".svg")
 
 _CATEGORY_COLOURS = {
     "code": "#4C72B0",
@@ -25,6 +35,13 @@ _CATEGORY_COLOURS = {
     "packed (UPX)": "#DA8BC3",
     "other": "#4D4D4D",
 }
+_PLAIN = "#4C72B0"
+_PACKED = "#DA8BC3"
+_FRONT = "#C44E52"
+_LABEL_FONT = 6.5
+#: Marker areas (points²) of a variant and of the ring around a Pareto member.
+_DOT_AREA = 28.0
+_RING_AREA = 110.0
 
 
 def _pyplot() -> Any:
@@ -34,6 +51,20 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def close(fig: Any) -> None:
+    """Release a figure returned by one of the ``*_figure`` functions."""
+    _pyplot().close(fig)
+
+
+def check_format(path: Path) -> None:
+    """BadInputError (exit 4) unless ``path`` names a picture format this module writes."""
+    if path.suffix.lower() not in FORMATS:
+        raise BadInputError(
+            f"{path}: unsupported picture format {path.suffix or '(no suffix)'!r}",
+            hint="name the file .png or .svg",
+        )
 
 
 def short_label(p: Point) -> str:
@@ -53,80 +84,260 @@ def short_label(p: Point) -> str:
     return " ".join(parts)
 
 
+def point_label(p: Point) -> str:
+    """The short label of a point, byte-identical variants joined by " = "."""
+    return " = ".join(short_label(v) for v in p.variants)
+
+
 def _save(fig: Any, path: Path) -> Path:
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise ReportError(f"{path}: unsupported picture format", hint="use .png or .svg")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    _pyplot().close(fig)
+    from gobinopt.paths import output_file
+
+    try:
+        check_format(path)
+        output_file(path, "picture")
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    finally:
+        close(fig)
     return path
 
 
-def tradeoff(points: Sequence[Point], latency: str, path: Path, title: str = "") -> Path:
-    """Size (MB) against median start-up latency (warm or cold), every ok variant labelled,
-    the Pareto frontier drawn and its members listed in the legend."""
+@dataclass(frozen=True, slots=True)
+class _Box:
+    """A rectangle in display pixels."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def grow(self, pad: float) -> _Box:
+        return _Box(self.x0 - pad, self.y0 - pad, self.x1 + pad, self.y1 + pad)
+
+    def overlap(self, other: _Box) -> float:
+        """The area shared with ``other`` (0 when apart or only touching)."""
+        w = min(self.x1, other.x1) - max(self.x0, other.x0)
+        h = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    def inside(self, outer: _Box) -> bool:
+        return (
+            self.x0 >= outer.x0
+            and self.y0 >= outer.y0
+            and self.x1 <= outer.x1
+            and self.y1 <= outer.y1
+        )
+
+
+def _box(extent: Any) -> _Box:
+    return _Box(float(extent.x0), float(extent.y0), float(extent.x1), float(extent.y1))
+
+
+#: Label positions tried around a point, nearest first: offset direction and text alignment.
+_DIRECTIONS = (
+    ((1.0, 0.0), "left", "center"),
+    ((0.7, 0.7), "left", "bottom"),
+    ((0.7, -0.7), "left", "top"),
+    ((-1.0, 0.0), "right", "center"),
+    ((-0.7, 0.7), "right", "bottom"),
+    ((-0.7, -0.7), "right", "top"),
+    ((0.0, 1.0), "center", "bottom"),
+    ((0.0, -1.0), "center", "top"),
+)
+#: Distances (points) from the marker tried in turn; labels beyond the first get a leader line.
+_RADII = (5.0, 14.0, 26.0, 42.0, 62.0, 88.0, 120.0, 160.0, 210.0)
+
+
+def cluster(xy: Sequence[tuple[float, float]], radius: float) -> list[list[int]]:
+    """Greedy grouping of display positions: each position joins the first group whose first
+    member is within ``radius`` pixels, else starts a group (so a group spans at most
+    2 × radius and never chains across the plot). Returns indices, groups in input order."""
+    groups: list[list[int]] = []
+    for i, (x, y) in enumerate(xy):
+        for g in groups:
+            gx, gy = xy[g[0]]
+            if math.hypot(x - gx, y - gy) <= radius:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def place_labels(
+    fig: Any,
+    ax: Any,
+    anchors: Sequence[tuple[float, float]],
+    texts: Sequence[str],
+    obstacles: Sequence[tuple[float, float, float]] = (),
+) -> list[Any]:
+    """Label each anchor (data coordinates) with its text where the label's box overlaps no
+    other label, no marker (``obstacles``: x and y in data coordinates, the marker's diameter
+    in points) and stays inside the axes:
+    positions around the anchor are tried nearest first, and a label placed away from its
+    point gets a thin leader line. Returns the text artists, in the order given."""
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    bounds = _box(ax.get_window_extent(renderer)).grow(-2.0)
+    pt_px = fig.dpi / 72.0
+    taken: list[_Box] = []
+    radius: dict[tuple[float, float], float] = {}
+    for ox, oy, diameter in obstacles:
+        px, py = to_px((ox, oy))
+        half = diameter * pt_px / 2
+        taken.append(_Box(px - half, py - half, px + half, py + half))
+        radius[(ox, oy)] = max(radius.get((ox, oy), 0.0), half)
+    artists: list[Any] = []
+    for (x, y), text in zip(anchors, texts, strict=True):
+        ann = ax.annotate(
+            text,
+            (x, y),
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=_LABEL_FONT,
+            zorder=5,
+            linespacing=1.15,
+        )
+        best: tuple[float, float, tuple[float, float], str, str, _Box] | None = None
+        for ring, r in enumerate(_RADII):
+            for (dx, dy), ha, va in _DIRECTIONS:
+                offset = (dx * r, dy * r)
+                ann.set_position(offset)
+                ann.set_horizontalalignment(ha)
+                ann.set_verticalalignment(va)
+                box = _box(ann.get_window_extent(renderer))
+                padded = box.grow(1.5)
+                clash = sum((padded.overlap(t) for t in taken), 0.0)
+                if not box.inside(bounds):
+                    clash += 1e9
+                if best is None or clash < best[0]:
+                    best = (clash, float(ring), offset, ha, va, box)
+                if clash == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        _, far, offset, ha, va, box = best
+        ann.set_position(offset)
+        ann.set_horizontalalignment(ha)
+        ann.set_verticalalignment(va)
+        taken.append(box)
+        artists.append(ann)
+        if far > 0:
+            px, py = to_px((x, y))
+            lx = min(max(px, box.x0), box.x1)
+            ly = min(max(py, box.y0), box.y1)
+            end = ax.transData.inverted().transform((lx, ly))
+            gap = math.hypot(lx - px, ly - py)
+            if gap > radius.get((x, y), 0.0) + 2 * pt_px:
+                ax.plot([x, end[0]], [y, end[1]], color="0.6", linewidth=0.6, zorder=2)
+    return artists
+
+
+def tradeoff_figure(points: Sequence[Point], latency: str, title: str = "") -> Any:
+    """Size (MB) against median start-up latency (warm or cold): byte-identical variants are
+    one point, points drawn on the same spot share one label naming each variant, labels never
+    overlap, the Pareto frontier is drawn and its members listed in the legend."""
     plt = _pyplot()
 
     def lat(p: Point) -> float | None:
         return p.warm_ms if latency == "warm" else p.cold_ms
 
-    pts = [p for p in points if p.ok and p.size is not None and lat(p) is not None]
+    pts = [p for p in merge_identical(list(points)) if p.ok and p.size is not None]
+    pts = [p for p in pts if lat(p) is not None]
     if not pts:
+        how = "a [latency] table" if latency == "warm" else "a [latency] table with cold = true"
         raise ReportError(
             f"no variant has a measured {latency} start-up latency",
-            hint="enable [latency] in the matrix file and rerun",
+            hint=f"add {how} to the matrix file and rerun `gobinopt matrix run`",
         )
-    fig, ax = plt.subplots(figsize=(10, 6.5))
     front = pareto(list(pts), latency)
     front_ids = {p.variant_id for p in front}
-    for p in pts:
-        size_mb = (p.size or 0) / 1e6
-        value = lat(p) or 0.0
-        on_front = p.variant_id in front_ids
-        ax.scatter(
-            size_mb,
-            value,
-            s=46 if on_front else 26,
-            color="#C44E52" if on_front else ("#DA8BC3" if p.packed else "#4C72B0"),
-            zorder=3,
-        )
-        ax.annotate(
-            short_label(p),
-            (size_mb, value),
-            fontsize=6.5,
-            xytext=(4, 3),
-            textcoords="offset points",
-        )
-    xs = [(p.size or 0) / 1e6 for p in front]
-    ys = [lat(p) or 0.0 for p in front]
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+
+    def xy(p: Point) -> tuple[float, float]:
+        return (p.size or 0) / 1e6, lat(p) or 0.0
+
+    for packed, colour, name in (
+        (False, _PLAIN, "variant"),
+        (True, _PACKED, "UPX-packed variant (decompresses itself at start-up)"),
+    ):
+        sel = [xy(p) for p in pts if p.packed == packed]
+        if sel:
+            ax.scatter(*zip(*sel, strict=True), s=_DOT_AREA, color=colour, zorder=3, label=name)
+    fxy = [xy(p) for p in front]
+    ax.scatter(
+        *zip(*fxy, strict=True),
+        s=_RING_AREA,
+        facecolors="none",
+        edgecolors=_FRONT,
+        linewidths=1.3,
+        zorder=4,
+        label="on the Pareto frontier",
+    )
     ax.step(
-        xs,
-        ys,
+        *zip(*fxy, strict=True),
         where="post",
-        color="#C44E52",
+        color=_FRONT,
         linewidth=1.2,
-        label="Pareto frontier:\n" + "\n".join(short_label(p) for p in front),
+        label="Pareto frontier (none smaller and faster):\n"
+        + "\n".join(point_label(p) for p in front),
     )
     values = [lat(p) or 0.0 for p in pts]
     if min(values) > 0 and max(values) / min(values) > 20:
         ax.set_yscale("log")
+    ax.margins(x=0.06, y=0.08)
     ax.set_xlabel("size on disk (MB)")
-    ax.set_ylabel(f"median {latency} start-up latency (ms)")
-    ax.set_title(title or f"Size vs {latency} start-up latency")
+    ax.set_ylabel(f"median {latency} start-up (ms)")
+    ax.set_title(title or f"Size vs {latency} start-up")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="upper right")
-    return _save(fig, path)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    # Fix the view before measuring where things land on screen.
+    ax.set_xlim(*ax.get_xlim())
+    ax.set_ylim(*ax.get_ylim())
+
+    order = sorted(pts, key=lambda p: (p.variant_id not in front_ids, p.size or 0, lat(p) or 0))
+    pixels = [tuple(ax.transData.transform(xy(p))) for p in order]
+    groups = cluster([(float(a), float(b)) for a, b in pixels], radius=9.0)
+    anchors, texts = [], []
+    for g in groups:
+        # Top to bottom as the points lie on the plot.
+        members = sorted((order[i] for i in g), key=lambda p: (-(lat(p) or 0), p.size or 0))
+        anchors.append(xy(order[g[0]]))
+        texts.append("\n".join(point_label(p) for p in members))
+    # Tallest labels first: they need the most room.
+    ranked = sorted(range(len(texts)), key=lambda i: -texts[i].count("\n"))
+    place_labels(
+        fig,
+        ax,
+        [anchors[i] for i in ranked],
+        [texts[i] for i in ranked],
+        obstacles=[
+            (*xy(p), math.sqrt(_RING_AREA if p.variant_id in front_ids else _DOT_AREA) + 1.5)
+            for p in pts
+        ],
+    )
+    return fig
 
 
-def stacked_categories(points: Sequence[Point], path: Path, title: str = "") -> Path:
-    """One horizontal bar per ok variant, split by section category (file bytes)."""
+def tradeoff(points: Sequence[Point], latency: str, path: Path, title: str = "") -> Path:
+    """Write :func:`tradeoff_figure` to ``path`` (.png or .svg)."""
+    check_format(path)
+    return _save(tradeoff_figure(points, latency, title), path)
+
+
+def stacked_categories_figure(points: Sequence[Point], title: str = "") -> Any:
+    """One horizontal bar per ok artifact (byte-identical variants share a bar), split by
+    section category (file bytes)."""
     plt = _pyplot()
-    pts = sorted((p for p in points if p.ok and p.categories), key=lambda p: p.size or 0)
+    pts = sorted(
+        (p for p in merge_identical(list(points)) if p.ok and p.categories),
+        key=lambda p: p.size or 0,
+    )
     if not pts:
         raise ReportError("no variant with section categories to draw")
     cats = [c for c in _CATEGORY_COLOURS if any(p.categories.get(c) for p in pts)]
     fig, ax = plt.subplots(figsize=(10, 0.32 * len(pts) + 1.6))
-    labels = [short_label(p) for p in pts]
+    labels = [point_label(p) for p in pts]
     left = [0.0] * len(pts)
     for cat in cats:
         widths = [p.categories.get(cat, 0) / 1e6 for p in pts]
@@ -137,12 +348,38 @@ def stacked_categories(points: Sequence[Point], path: Path, title: str = "") -> 
     ax.tick_params(axis="y", labelsize=7)
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(True, axis="x", alpha=0.3)
-    return _save(fig, path)
+    return fig
 
 
-def _fit_label(name: str, size: int, width_in: float, height_in: float) -> tuple[str, float] | None:
-    """The largest label (full path, else last element) and font that fit the rectangle."""
-    for text in (name, name.rsplit("/", 1)[-1]):
+def stacked_categories(points: Sequence[Point], path: Path, title: str = "") -> Path:
+    """Write :func:`stacked_categories_figure` to ``path`` (.png or .svg)."""
+    check_format(path)
+    return _save(stacked_categories_figure(points, title), path)
+
+
+def unique_suffixes(names: Sequence[str]) -> dict[str, str]:
+    """For each import path, its shortest tail of whole path elements that no other path
+    ends with (``github.com/x/a/api`` → ``a/api`` beside ``github.com/x/b/api``)."""
+    split = {n: n.split("/") for n in names}
+    out: dict[str, str] = {}
+    for name, parts in split.items():
+        for k in range(1, len(parts) + 1):
+            tail = parts[-k:]
+            if not any(o != name and other[-k:] == tail for o, other in split.items()):
+                break
+        out[name] = "/".join(tail)
+    return out
+
+
+def _fit_label(
+    name: str, short: str, size: int, width_in: float, height_in: float
+) -> tuple[str, float] | None:
+    """The largest label and font that fit the rectangle: the full path, else ever shorter
+    tails of it down to ``short`` (its shortest unique tail), marked with "…/"."""
+    candidates = [name]
+    parts, keep = name.split("/"), len(short.split("/"))
+    candidates += ["…/" + "/".join(parts[-k:]) for k in range(len(parts) - 1, keep - 1, -1)]
+    for text in candidates:
         for font in (10.0, 8.0, 6.5, 5.5):
             chars = max(len(text), 9)
             if chars * font * 0.6 / 72 <= width_in * 0.92 and 2.4 * font / 72 <= height_in:
@@ -188,10 +425,9 @@ def _squarify(
     return rects
 
 
-def treemap(
-    packages: Sequence[tuple[str, int]], path: Path, title: str = "", limit: int = 60
-) -> Path:
-    """A package treemap: each rectangle's area is the package's code bytes."""
+def treemap_figure(packages: Sequence[tuple[str, int]], title: str = "", limit: int = 60) -> Any:
+    """A package treemap: each rectangle's area is the package's code bytes, labelled with as
+    much of its import path as fits and never less than what tells it from the others."""
     plt = _pyplot()
     items = sorted(((n or "(go:/type:)", s) for n, s in packages if s > 0), key=lambda t: -t[1])
     if not items:
@@ -199,6 +435,7 @@ def treemap(
     if len(items) > limit:
         rest = sum(s for _, s in items[limit:])
         items = [*items[:limit], (f"{len(items) - limit} more packages", rest)]
+    shorts = unique_suffixes([n for n, _ in items if not n.startswith("(")])
     total = float(sum(s for _, s in items))
     width, height = 16.0, 10.0
     rects = _squarify([s / total * width * height for _, s in items], 0, 0, width, height)
@@ -208,7 +445,7 @@ def treemap(
         ax.add_patch(
             plt.Rectangle((rx, ry), rw, rh, facecolor=cmap(i % 20), edgecolor="white", linewidth=1)
         )
-        label = _fit_label(name, size, rw * 0.75, rh * 0.75)
+        label = _fit_label(name, shorts.get(name, name), size, rw * 0.75, rh * 0.75)
         if label is not None:
             text, font = label
             ax.text(rx + rw / 2, ry + rh / 2, text, ha="center", va="center", fontsize=font)
@@ -217,4 +454,12 @@ def treemap(
     ax.invert_yaxis()
     ax.axis("off")
     ax.set_title(title or "Code bytes by Go package")
-    return _save(fig, path)
+    return fig
+
+
+def treemap(
+    packages: Sequence[tuple[str, int]], path: Path, title: str = "", limit: int = 60
+) -> Path:
+    """Write :func:`treemap_figure` to ``path`` (.png or .svg)."""
+    check_format(path)
+    return _save(treemap_figure(packages, title, limit), path)

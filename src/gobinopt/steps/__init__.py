@@ -22,12 +22,20 @@ class StepResult:
     interrupted: bool = False
 
 
+def command(step: Step, path: str) -> list[str]:
+    """The command that applies ``step`` to the file at ``path`` in place, as a user types it
+    (``strip --strip-all app``, ``upx --best --lzma app``); :func:`apply` runs exactly this."""
+    return [step.kind, *step.args, path]
+
+
 def apply(step: Step, path: str) -> StepResult:
     """Run ``step`` on the file at ``path`` in place."""
     tool = which(step.kind)
     if tool is None:
         return StepResult(False, True, skipped_message(step.kind))
-    argv = [tool, *step.args, path] if step.kind == "strip" else [tool, "-q", *step.args, path]
+    argv = [tool, *command(step, path)[1:]]
+    if step.kind == "upx":
+        argv.insert(1, "-q")  # quiet: only the messages change, not the packed bytes
     try:
         # Lower priority: post steps (upx --best is CPU-heavy) must not slow the `go build`
         # that runs alongside them; measured sizes do not depend on scheduling.

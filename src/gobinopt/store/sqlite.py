@@ -4,8 +4,6 @@ is committed on its own as soon as it finishes, so a killed run loses nothing it
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 import threading
@@ -13,12 +11,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from gobinopt.errors import BadInputError
+from gobinopt.results.interface import ResultsError, VariantRecord
 
-#: Version of the exported JSON/CSV documents.
-EXPORT_SCHEMA = "gobinopt.results/v1"
+#: The store's own schema (``PRAGMA user_version``): 0 and 1 are stores written before the
+#: typed record (their rows are ``gobinopt.results/v1`` dicts, read unchanged); 2 is this one.
+STORE_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -34,25 +33,6 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_matrix ON results(matrix);
 """
-#: Flat columns of the CSV export, taken from each record.
-CSV_COLUMNS = (
-    "variant_id",
-    "label",
-    "status",
-    "reason",
-    "size",
-    "sha256",
-    "build_seconds",
-    "environment",
-    "toolchain",
-    "CGO_ENABLED",
-    "buildmode",
-    "ldflags",
-    "trimpath",
-    "post",
-    "probe",
-    "large_env_probe",
-)
 
 
 class Store:
@@ -62,18 +42,58 @@ class Store:
         self.path = Path(path)
         self._lock = threading.RLock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Opening a new store from several processes at once can find SQLite switching the
+        # journal mode (which does not wait for a busy handler): retry for a while.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self._db = self._open()
+                return
+            except sqlite3.OperationalError as exc:
+                locked = "locked" in str(exc) or "busy" in str(exc)
+                if locked and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                if locked:
+                    raise BadInputError(
+                        f"{self.path}: results store stayed locked by another process ({exc})",
+                        hint="wait for the other run to finish, or pass another --store",
+                    ) from None
+                raise BadInputError(
+                    f"{self.path}: not a gobinopt results store ({exc})",
+                    hint="pass another --store path",
+                ) from None
+            except sqlite3.DatabaseError as exc:
+                raise BadInputError(
+                    f"{self.path}: not a gobinopt results store ({exc})",
+                    hint="pass another --store path",
+                ) from None
+
+    def _open(self) -> sqlite3.Connection:
+        """Connect, refuse a newer schema, and create or mark the table (one transaction)."""
+        db = sqlite3.connect(
+            str(self.path), timeout=60, check_same_thread=False, isolation_level=None
+        )
         try:
-            self._db = sqlite3.connect(
-                str(self.path), timeout=60, check_same_thread=False, isolation_level=None
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=60000")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise BadInputError(
-                f"{self.path}: not a gobinopt results store ({exc})",
-                hint="pass another --store path",
-            ) from None
+            db.execute("PRAGMA busy_timeout=60000")
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > STORE_VERSION:
+                raise BadInputError(
+                    f"{self.path}: results store of schema {version}, written by a newer "
+                    f"gobinopt (this one reads schemas up to {STORE_VERSION})",
+                    hint="upgrade gobinopt (pip install -U gobinopt), or pass another --store",
+                )
+            db.execute("PRAGMA journal_mode=WAL")
+            if version < STORE_VERSION:
+                # Create the table if new and mark the store's schema. Older rows stay as
+                # they are: VariantRecord.from_json reads v1 dicts.
+                db.executescript(
+                    f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {STORE_VERSION};COMMIT;"
+                )
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def close(self) -> None:
         """Close the connection."""
@@ -103,31 +123,31 @@ class Store:
             row = self._db.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone()
         return row is not None
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> VariantRecord | None:
         """The record stored under ``key``, or None."""
         with self._lock:
             row = self._db.execute("SELECT record FROM results WHERE key = ?", (key,)).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
+        return None if row is None else _decode(row[0], self.path)
 
-    def put(self, key: str, matrix: str, record: dict[str, Any]) -> None:
+    def put(self, key: str, record: VariantRecord) -> None:
         """Store (or replace) one variant's result, committed immediately."""
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key,
-                    matrix,
-                    record["variant_id"],
-                    record["label"],
-                    record["status"],
-                    record.get("size"),
-                    record.get("sha256"),
-                    json.dumps(record, sort_keys=True),
+                    record.matrix,
+                    record.variant_id,
+                    record.label,
+                    record.status.value,
+                    record.size,
+                    record.sha256 or None,
+                    json.dumps(record.to_json(), sort_keys=True),
                     time.time(),
                 ),
             )
 
-    def records(self, matrix: str | None = None) -> list[dict[str, Any]]:
+    def records(self, matrix: str | None = None) -> list[VariantRecord]:
         """Stored records (of one matrix when given), oldest first."""
         with self._lock:
             if matrix is None:
@@ -136,7 +156,7 @@ class Store:
                 rows = self._db.execute(
                     "SELECT record FROM results WHERE matrix = ? ORDER BY created", (matrix,)
                 ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [_decode(r[0], self.path) for r in rows]
 
     def merge_from(self, other: Store) -> int:
         """Copy every row of ``other`` that this store lacks; returns how many were added."""
@@ -151,23 +171,15 @@ class Store:
         return added
 
 
-def export_json(records: list[dict[str, Any]]) -> str:
-    """The records as a versioned JSON document."""
-    return json.dumps({"schema": EXPORT_SCHEMA, "results": records}, indent=2, sort_keys=True)
-
-
-def export_csv(records: list[dict[str, Any]]) -> str:
-    """The records as CSV with a fixed header (the first column names the schema version)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["schema", *CSV_COLUMNS])
-    for rec in records:
-        spec = rec.get("spec", {})
-        row = [EXPORT_SCHEMA]
-        for col in CSV_COLUMNS:
-            value = rec.get(col, spec.get(col, ""))
-            if isinstance(value, dict):
-                value = value.get("message", "")
-            row.append("" if value is None else str(value))
-        writer.writerow(row)
-    return out.getvalue()
+def _decode(text: str, path: Path) -> VariantRecord:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(
+            f"{path}: a stored record is not valid JSON ({exc.msg})",
+            hint="the results store is damaged; pass another --store or rerun the matrix",
+        ) from None
+    try:
+        return VariantRecord.from_json(doc)
+    except ResultsError as exc:
+        raise ResultsError(f"{path}: {exc.message}", hint=exc.hint) from None

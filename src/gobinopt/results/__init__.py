@@ -1,0 +1,1 @@
+"""Typed results of matrix runs: the variant record and its export formats."""
