@@ -238,17 +238,17 @@ def test_variants_analysed_by_an_older_version_are_reanalysed_not_rebuilt(
     plan = expand(load(tmp_path / "m.toml"))
     with Store(tmp_path / "s.sqlite") as db:
         first = {r.variant_id: r for r in Runner(plan, db).run().records}
-    db = sqlite3.connect(tmp_path / "s.sqlite")
-    for key, text in db.execute("SELECT key, record FROM results").fetchall():
+    raw = sqlite3.connect(tmp_path / "s.sqlite")
+    for key, text in raw.execute("SELECT key, record FROM results").fetchall():
         doc = json.loads(text)
         doc.pop("analysis_version")
         doc["categories"] = {"other": doc["size"]}
-        db.execute("UPDATE results SET record = ? WHERE key = ?", (json.dumps(doc), key))
-    db.commit()
-    db.close()
-    with Store(tmp_path / "s.sqlite") as db:
-        again = Runner(plan, db).run()
-        stored = {r.variant_id: r for r in db.records()}
+        raw.execute("UPDATE results SET record = ? WHERE key = ?", (json.dumps(doc), key))
+    raw.commit()
+    raw.close()
+    with Store(tmp_path / "s.sqlite") as store:
+        again = Runner(plan, store).run()
+        stored = {r.variant_id: r for r in store.records()}
     assert again.built == 0 and again.reused == len(first) == 2
     for vid, rec in first.items():
         assert dict(stored[vid].categories) == dict(rec.categories)

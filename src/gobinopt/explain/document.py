@@ -86,6 +86,7 @@ def to_document(ex: Explanation, top: int = 25) -> dict[str, Any]:
                 "basis": s.basis.value,
                 "detail": s.detail,
                 "cost": s.cost,
+                "parts": [{"section": p.section, "bytes": p.bytes} for p in s.parts],
             }
             for s in ex.savings
         ],
