@@ -3,7 +3,6 @@ environment and required tools. Benchmarks run as scripts, so this sits next to 
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -39,15 +38,6 @@ def require(tool: str, install: str) -> str:
 
 def go_env(go: str, cache: Path) -> dict[str, str]:
     """Hermetic build environment: own GOCACHE, no network, no toolchain switching, no cgo."""
-    env = dict(os.environ)
-    env.update(
-        GOCACHE=str(cache / "gocache"),
-        GOTOOLCHAIN="local",
-        GOFLAGS="-buildvcs=false",
-        GOPROXY="off",
-        GO111MODULE="on",
-        CGO_ENABLED="0",
-        PATH=f"{Path(go).parent}{os.pathsep}{env.get('PATH', '')}",
-    )
-    env.pop("GOROOT", None)
-    return env
+    from gobinopt.envs.gobuild import hermetic_env
+
+    return hermetic_env(cache / "gocache", go=go, offline=True, extra={"CGO_ENABLED": "0"})

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from gobinopt.envs.gobuild import go_build_argv, hermetic_env
+
 TESTS = Path(__file__).resolve().parent
 PROGRAMS = TESTS / "programs"
 CACHE = TESTS / ".cache"
@@ -57,19 +59,7 @@ def pinned_go() -> str:
 
 def go_env(go: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for hermetic builds: shared cache, no network, no toolchain switching."""
-    env = dict(os.environ)
-    env.update(
-        GOCACHE=str(CACHE / "gocache"),
-        GOTOOLCHAIN="local",
-        GOFLAGS="-buildvcs=false",
-        GOPROXY="off",
-        GO111MODULE="on",
-        PATH=f"{Path(go).parent}{os.pathsep}{env.get('PATH', '')}",
-    )
-    env.pop("GOROOT", None)
-    if extra:
-        env.update(extra)
-    return env
+    return hermetic_env(CACHE / "gocache", go=go, offline=True, extra=extra)
 
 
 @dataclass(frozen=True)
@@ -113,7 +103,7 @@ class Builder:
             target = self._post(base, spec.post, target)
         else:
             res = subprocess.run(
-                [go, "build", *spec.flags, "-o", str(target), "."],
+                go_build_argv(go, spec.flags, target),
                 cwd=PROGRAMS / spec.program,
                 env=go_env(go, dict(spec.env)),
                 capture_output=True,
@@ -200,7 +190,7 @@ def oracle(go: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Go oracle program (tests/oracle), built with the pinned toolchain."""
     out = tmp_path_factory.mktemp("oracle") / "oracle"
     res = subprocess.run(
-        [go, "build", "-o", str(out), "."],
+        go_build_argv(go, [], out),
         cwd=TESTS / "oracle",
         env=go_env(go, {"CGO_ENABLED": "0"}),
         capture_output=True,

@@ -223,7 +223,8 @@ def test_the_environment_spells_the_build_it_runs(tmp_path: Path) -> None:
     """The environment's build command carries CGO_ENABLED, CC=musl-gcc (by kind, whatever the
     name), GOFLAGS with -buildvcs=false plus the user's, GOARCH/GOAMD64 and [env] variables,
     and musl's static link flags merged into -ldflags."""
-    from gobinopt.envs.native import MuslEnvironment, NativeEnvironment
+    from gobinopt.envs.musl import MuslEnvironment
+    from gobinopt.envs.native import NativeEnvironment
 
     spec = BuildSpec(
         "alpine", "host", True, "exe", "-s -w", False, goamd64="v3", env=(("FOO", "a b"),)

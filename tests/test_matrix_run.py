@@ -20,7 +20,7 @@ import pytest
 from conftest import GOBINOPT, PROGRAMS, run_gobinopt
 from gobinopt.matrix import expand, load
 from gobinopt.matrix.interface import host_goarch
-from gobinopt.matrix.run import Runner, RunSummary
+from gobinopt.pipeline import Runner, RunSummary
 from gobinopt.results.export import export_csv, export_json
 from gobinopt.results.interface import SCHEMA, VariantRecord
 from gobinopt.store.sqlite import Store

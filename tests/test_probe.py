@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ELF_VARIANTS, Builder, Spec
+from gobinopt.cache import cache_dir
 from gobinopt.errors import BadInputError, ExitStatus, InputNotFoundError
-from gobinopt.example import cache_dir
 from gobinopt.probe.interface import SCHEMA, Eviction, LatencyResult, Method, StopReason
 from gobinopt.probe.latency import launcher, measure
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import PROGRAMS
 from gobinopt.matrix import expand, load
-from gobinopt.matrix.run import Runner, RunSummary
+from gobinopt.pipeline import Runner, RunSummary
 from gobinopt.report.analysis import Constraints, merge_identical, pareto, recommend
 from gobinopt.report.article import claims_table
 from gobinopt.report.document import build_report

@@ -182,7 +182,7 @@ def test_stored_variant_by_id_and_the_store_diff_equals_the_binary_diff(
     rebuilt = hello_store.parent / "rebuilt"
     rebuilt.mkdir(exist_ok=True)
     from gobinopt.matrix import expand, load
-    from gobinopt.matrix.run import Runner
+    from gobinopt.pipeline import Runner
 
     with Store(hello_store.parent / "again.sqlite") as db:
         again = Runner(expand(load(hello_store.parent / "m.toml")), db, force=True).run()
@@ -229,7 +229,7 @@ def test_variants_analysed_by_an_older_version_are_reanalysed_not_rebuilt(
     """A stored variant whose analysis predates the current one gets fresh categories from its
     artifact on the next run, stored again, with no `go build`."""
     from gobinopt.matrix import expand, load
-    from gobinopt.matrix.run import ANALYSIS_VERSION, Runner
+    from gobinopt.pipeline import ANALYSIS_VERSION, Runner
 
     program = Path(__file__).parent / "programs" / "hello"
     (tmp_path / "m.toml").write_text(

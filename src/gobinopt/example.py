@@ -11,10 +11,11 @@ from importlib import resources
 from pathlib import Path
 
 from gobinopt.cache import cache_dir
+from gobinopt.envs.gobuild import go_build_argv, hermetic_env
 from gobinopt.errors import GobinoptError
 from gobinopt.tools import require
 
-__all__ = ["build_example", "cache_dir", "example_source"]
+__all__ = ["build_example", "example_source"]
 
 
 def example_source() -> Path:
@@ -29,7 +30,7 @@ def build_example(out_dir: Path | None = None) -> Path:
     """
     go = require("go")
     version = subprocess.run(
-        [go, "version"], capture_output=True, text=True, check=False
+        [go, "version"], capture_output=True, text=True, check=False, env=hermetic_env()
     ).stdout.strip()
     src = example_source()
     digest = hashlib.sha256(version.encode())
@@ -43,11 +44,10 @@ def build_example(out_dir: Path | None = None) -> Path:
     with tempfile.TemporaryDirectory(prefix="gobinopt-example-") as tmp:
         work = Path(tmp) / "src"
         shutil.copytree(src, work)
-        env = dict(os.environ, GOTOOLCHAIN="local", GO111MODULE="on")
         res = subprocess.run(
-            [go, "build", "-o", str(Path(tmp) / "example"), "."],
+            go_build_argv(go, [], Path(tmp) / "example"),
             cwd=work,
-            env=env,
+            env=hermetic_env(extra={"GO111MODULE": "on"}),
             capture_output=True,
             text=True,
             check=False,

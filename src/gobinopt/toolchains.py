@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gobinopt.cache import cache_dir
+from gobinopt.envs.gobuild import hermetic_env
 from gobinopt.errors import BadInputError, GobinoptError, ToolMissingError
 from gobinopt.tools import which
 
@@ -159,7 +160,7 @@ def version_of(go: str) -> str:
             text=True,
             timeout=60,
             check=False,
-            env=dict(os.environ, GOTOOLCHAIN="local"),
+            env=hermetic_env(),
         ).stdout
     except OSError as exc:
         raise ToolMissingError(f"{go}: cannot run ({exc.strerror})") from None

@@ -15,6 +15,8 @@ from gobinopt.cli import (
     cache,
     diff,
     doctor,
+    environments,
+    envs,
     explain,
     gate,
     matrix,
@@ -85,10 +87,12 @@ def build_app() -> Any:
     explain.register(app)
     diff.register(app)
     doctor.register(app)
+    envs.register(app)
     matrix.register(app)
     probe.register(app)
     report.register(app)
     article.register(app)
+    environments.register(app)
     cache.register(app)
     gate.register(app)
     command = typer.main.get_command(app)

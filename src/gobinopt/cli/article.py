@@ -35,8 +35,8 @@ def register(app: typer.Typer) -> None:
         """Measure the article's variants and write REPORT.md with its claims beside ours."""
         from gobinopt.cli.matrix import _Progress
         from gobinopt.matrix import expand, load
-        from gobinopt.matrix.run import Runner
         from gobinopt.paths import input_file, output_dir, output_file
+        from gobinopt.pipeline import Runner
         from gobinopt.report.article import claims_table
         from gobinopt.report.document import build_report
         from gobinopt.report.interface import point

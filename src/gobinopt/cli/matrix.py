@@ -88,8 +88,8 @@ def register(app: typer.Typer) -> None:
 
         A variant that fails to build, whose post step fails or that no longer runs its probe
         is a result ("broken", with the tool's message), not a failure of the run."""
-        from gobinopt.matrix.run import Runner
         from gobinopt.paths import output_file
+        from gobinopt.pipeline import Runner
         from gobinopt.store.sqlite import Store
 
         output_file(store, "results store")

@@ -1,4 +1,5 @@
-"""The host itself (`native`), and the host with `CC=musl-gcc` (`musl`, cgo linked statically)."""
+"""The host itself (`native`): builds with the host's `go` and C toolchain, runs post steps and
+probes as local processes, and fingerprints the host (WSL 1 or 2 included)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,26 @@ import os
 import platform
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from gobinopt.envs.interface import BuildCommand, BuildResult
-from gobinopt.matrix.interface import BuildSpec
+from gobinopt.envs.gobuild import go_build_argv, goflags, hermetic_env
+from gobinopt.envs.interface import BuildCommand, BuildResult, RunResult
 from gobinopt.tools import interrupted, which
 
-#: GOFLAGS every build gets: the artifact must not depend on the state of a VCS checkout.
-BASE_GOFLAGS = "-buildvcs=false"
+if TYPE_CHECKING:
+    from gobinopt.matrix.interface import BuildSpec, Environment
+
+#: Seconds one `go build` may take.
+BUILD_TIMEOUT_S = 1800.0
+#: Niceness of post steps and probes: they must not slow down the builds running alongside.
+POST_NICENESS = 10
 
 
-def goflags(spec: BuildSpec, base_env: Mapping[str, str] | None = None) -> str:
-    """GOFLAGS of a build: ``-buildvcs=false``, then the matrix's ``[env]`` GOFLAGS when it
-    sets one, else the caller's own GOFLAGS (``base_env``, default the process environment)."""
-    base = os.environ if base_env is None else base_env
-    user = dict(spec.env).get("GOFLAGS", base.get("GOFLAGS", ""))
-    return " ".join(f for f in (BASE_GOFLAGS, user.strip()) if f)
-
-
-def _first_line(argv: list[str]) -> str:
+def first_line(argv: list[str], env: Mapping[str, str] | None = None) -> str:
+    """The first line a command prints (stdout, else stderr), "" when it cannot run."""
     try:
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return ""
     lines = (res.stdout or res.stderr).strip().splitlines()
@@ -55,13 +55,33 @@ def in_wsl() -> bool:
         return False
 
 
+def wsl_field() -> str:
+    """The fingerprint's ``wsl``: "2" or "1" inside WSL 2 or 1, "false" elsewhere.
+
+    The version comes from :func:`gobinopt.envs.wsl.wsl_version` (kernel release, then
+    WSL_DISTRO_NAME and the binfmt_misc interop entry); "true" when only :func:`in_wsl` can
+    tell (WSL, version unknown)."""
+    try:
+        from gobinopt.envs.wsl import wsl_version
+    except ImportError:
+        return str(in_wsl()).lower()
+    version = wsl_version(platform.release(), os.environ, "/proc/sys/fs/binfmt_misc")
+    if version is not None:
+        return str(version)
+    return "true" if in_wsl() else "false"
+
+
+def _preexec_lower_priority() -> None:
+    os.nice(POST_NICENESS)
+
+
 class NativeEnvironment:
-    """Builds on the host with the host's C toolchain."""
+    """Builds on the host with the host's C toolchain; runs artifacts as local processes."""
 
     kind = "native"
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, environment: Environment | str) -> None:
+        self.name = environment if isinstance(environment, str) else environment.name
 
     def cc(self) -> str | None:
         """The C compiler cgo builds use here (None: Go's default `gcc`/`cc`)."""
@@ -98,24 +118,27 @@ class NativeEnvironment:
         cc = self.cc()
         if cc and spec.cgo:
             env.append(("CC", cc))
-        env.append(("GOFLAGS", goflags(spec, base_env)))
+        env.append(("GOFLAGS", goflags(spec.env, base_env)))
         if spec.goarch:
             env.append(("GOARCH", spec.goarch))
         if spec.goamd64:
             env.append(("GOAMD64", spec.goamd64))
         env.extend(extra.items())
-        argv = (go, "build", *spec.go_args(self.extra_ldflags(spec.cgo)), "-o", out, package)
-        cwd = directory or os.path.join(_first_line([go, "env", "GOROOT"]), "src")
-        return BuildCommand(tuple(env), argv, cwd)
+        argv = go_build_argv(go, spec.go_args(self.extra_ldflags(spec.cgo)), out, package)
+        cwd = directory or os.path.join(first_line([go, "env", "GOROOT"], hermetic_env()), "src")
+        return BuildCommand(tuple(env), tuple(argv), cwd)
 
     def libc(self) -> str:
         """The C library family and version the host links against."""
         family, version = platform.libc_ver()
-        return f"{family} {version}".strip() or _first_line(["ldd", "--version"])
+        return f"{family} {version}".strip() or first_line(["ldd", "--version"])
 
     def fingerprint(self, go: str) -> dict[str, str]:
         """What this place is, so results from different places are never mixed up."""
-        env = _first_line([go, "env", "GOOS"]) + "/" + _first_line([go, "env", "GOARCH"])
+        genv = hermetic_env()
+        goenv = (
+            first_line([go, "env", "GOOS"], genv) + "/" + first_line([go, "env", "GOARCH"], genv)
+        )
         return {
             "environment": self.name,
             "kind": self.kind,
@@ -123,19 +146,19 @@ class NativeEnvironment:
             "kernel": platform.release(),
             "machine": platform.machine(),
             "libc": self.libc(),
-            "linker": _first_line(["ld", "--version"]),
-            "cc": _first_line([self.cc() or "gcc", "--version"]),
-            "go": _first_line([go, "version"]),
-            "goenv": env + " GOAMD64=" + _first_line([go, "env", "GOAMD64"]),
-            "wsl": str(in_wsl()).lower(),
+            "linker": first_line(["ld", "--version"]),
+            "cc": first_line([self.cc() or "gcc", "--version"]),
+            "go": first_line([go, "version"], genv),
+            "goenv": goenv + " GOAMD64=" + first_line([go, "env", "GOAMD64"], genv),
+            "strip": first_line(["strip", "--version"]),
+            "upx": first_line(["upx", "--version"]),
+            "wsl": wsl_field(),
         }
 
     def build(self, command: BuildCommand, gocache: str) -> BuildResult:
         """Run ``command`` with the private build cache and no toolchain switching."""
-        env = dict(os.environ, GOCACHE=gocache, GOTOOLCHAIN="local")
-        env.pop("GOROOT", None)
-        env.update(command.env)
-        out = command.argv[command.argv.index("-o") + 1]
+        env = hermetic_env(gocache, extra=dict(command.env))
+        out = command.out
         start = time.monotonic()
         try:
             res = subprocess.run(
@@ -145,7 +168,7 @@ class NativeEnvironment:
                 capture_output=True,
                 text=True,
                 check=False,
-                timeout=1800,
+                timeout=BUILD_TIMEOUT_S,
             )
         except subprocess.TimeoutExpired:
             return BuildResult(False, out, time.monotonic() - start, "go build timed out")
@@ -157,30 +180,48 @@ class NativeEnvironment:
             return BuildResult(False, out, seconds, " / ".join(text[-6:]) or "go build failed")
         return BuildResult(True, out, seconds)
 
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: str,
+        env: Mapping[str, str] | None = None,
+        timeout: float,
+    ) -> RunResult:
+        """Run ``argv`` as a local process at lower priority (a bare name is found on PATH)."""
+        exe = argv[0]
+        if os.sep not in exe:
+            found = which(exe)
+            if found is None:
+                return RunResult(127, "", f"{exe}: not found", 0.0)
+            exe = found
+        full_env = None if env is None else {**os.environ, **env}
+        start = time.monotonic()
+        try:
+            res = subprocess.run(
+                [exe, *argv[1:]],
+                cwd=cwd,
+                env=full_env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                check=False,
+                timeout=timeout,
+                preexec_fn=_preexec_lower_priority,
+            )
+        except subprocess.TimeoutExpired:
+            return RunResult(None, "", f"timed out after {timeout:g} s", time.monotonic() - start)
+        except FileNotFoundError as exc:
+            return RunResult(127, "", f"cannot execute: {exc.strerror}", time.monotonic() - start)
+        except OSError as exc:
+            return RunResult(126, "", f"cannot execute: {exc.strerror}", time.monotonic() - start)
+        return RunResult(
+            res.returncode,
+            res.stdout,
+            res.stderr,
+            time.monotonic() - start,
+            interrupted=interrupted(res.returncode),
+        )
 
-class MuslEnvironment(NativeEnvironment):
-    """The host with `CC=musl-gcc`: cgo variants are linked statically against musl."""
-
-    kind = "musl"
-
-    def cc(self) -> str | None:
-        """musl-gcc, the wrapper from Debian's musl-tools (found on PATH by `go build`)."""
-        return "musl-gcc"
-
-    def missing_tool(self, cgo: bool) -> str | None:
-        """musl-gcc is needed for cgo builds."""
-        return "musl-gcc" if cgo and which("musl-gcc") is None else None
-
-    def extra_ldflags(self, cgo: bool) -> tuple[str, ...]:
-        """Link cgo variants externally and statically."""
-        return ("-linkmode", "external", "-extldflags", "-static") if cgo else ()
-
-    def libc(self) -> str:
-        """musl, with the version its loader reports."""
-        for path in ("/usr/lib/musl/lib/libc.so", "/lib/ld-musl-x86_64.so.1"):
-            if os.path.exists(path):
-                text = subprocess.run([path], capture_output=True, text=True, check=False).stderr
-                for line in text.splitlines():
-                    if line.startswith("Version"):
-                        return "musl " + line.split()[-1]
-        return "musl"
+    def close(self) -> None:
+        """Nothing to release."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import mmap
 import os
 import shutil
-import subprocess
 import tempfile
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -158,85 +157,73 @@ def _measure(
     observer: Observer,
     is_go: bool,
 ) -> list[Saving]:
-    """Replace computed strip / estimated UPX figures with real runs on temporary copies."""
+    """Replace computed strip / estimated UPX figures with real runs on temporary copies (the
+    post steps of :mod:`gobinopt.steps`, exactly as a matrix runs them)."""
+    from gobinopt.steps import Step, apply
+
     out = [s for s in savings if s.knob not in ("strip", "upx")]
     with tempfile.TemporaryDirectory(prefix="gobinopt-measure-") as tmp:
         stripped = os.path.join(tmp, "stripped")
-        strip = shutil.which("strip")
-        if strip is None:
-            notes.append("skipped: strip not found — install with `apt-get install binutils`")
+        shutil.copy2(path, stripped)
+        observer.stage("measuring strip")
+        res = apply(Step("strip", ("--strip-all",)), stripped)
+        source = path
+        if res.skipped:
+            notes.append(res.message)
             out += [s for s in savings if s.knob == "strip"]
-            source = path
-        else:
-            observer.stage("measuring strip")
-            res = subprocess.run(
-                [strip, "--strip-all", "-o", stripped, path],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if res.returncode == 0:
-                got = layout.file_size - os.path.getsize(stripped)
-                out.append(
-                    Saving(
-                        "strip",
-                        "strip --strip-all BINARY",
-                        got,
-                        Basis.MEASURED,
-                        "strip --strip-all run on a copy",
-                        cost=strip_cost(is_go),
-                    )
+        elif res.ok:
+            got = layout.file_size - os.path.getsize(stripped)
+            out.append(
+                Saving(
+                    "strip",
+                    "strip --strip-all BINARY",
+                    got,
+                    Basis.MEASURED,
+                    "strip --strip-all run on a copy",
+                    cost=strip_cost(is_go),
                 )
-                source = stripped
-            else:
-                notes.append(f"strip failed: {_first_line(res.stderr)}")
-                source = path
-        upx = shutil.which("upx")
-        if upx is None:
-            notes.append("skipped: upx not found — install with `apt-get install upx-ucl`")
+            )
+            source = stripped
+        else:
+            notes.append(f"strip failed: {_after_label(res.message)}")
+        observer.stage("measuring upx --best --lzma")
+        packed = os.path.join(tmp, "packed")
+        shutil.copy2(source, packed)
+        res = apply(Step("upx", ("--best", "--lzma")), packed)
+        if res.skipped:
+            notes.append(res.message)
             out += [s for s in savings if s.knob == "upx"]
-        else:
-            observer.stage("measuring upx --best --lzma")
-            packed = os.path.join(tmp, "packed")
-            res = subprocess.run(
-                [upx, "-q", "--best", "--lzma", "-o", packed, source],
-                capture_output=True,
-                text=True,
-                check=False,
+        elif res.ok:
+            # Like the estimate: what packing saves on top of stripping.
+            got = os.path.getsize(source) - os.path.getsize(packed)
+            out.append(
+                Saving(
+                    "upx",
+                    "strip --strip-all BINARY && upx --best --lzma BINARY"
+                    if source != path
+                    else "upx --best --lzma BINARY",
+                    got,
+                    Basis.MEASURED,
+                    f"upx --best --lzma run on a {'stripped ' if source != path else ''}"
+                    f"copy: packed size {os.path.getsize(packed):,} bytes",
+                    cost="every start decompresses the program into memory; "
+                    "measure start-up before shipping it",
+                )
             )
-            if res.returncode == 0:
-                # Like the estimate: what packing saves on top of stripping.
-                got = os.path.getsize(source) - os.path.getsize(packed)
-                out.append(
-                    Saving(
-                        "upx",
-                        "strip --strip-all BINARY && upx --best --lzma BINARY"
-                        if source != path
-                        else "upx --best --lzma BINARY",
-                        got,
-                        Basis.MEASURED,
-                        f"upx --best --lzma run on a {'stripped ' if source != path else ''}"
-                        f"copy: packed size {os.path.getsize(packed):,} bytes",
-                        cost="every start decompresses the program into memory; "
-                        "measure start-up before shipping it",
-                    )
+        else:
+            out.append(
+                Saving(
+                    "upx",
+                    "upx --best --lzma BINARY",
+                    0,
+                    Basis.MEASURED,
+                    f"upx failed: {_after_label(res.message)}",
                 )
-            else:
-                out.append(
-                    Saving(
-                        "upx",
-                        "upx --best --lzma BINARY",
-                        0,
-                        Basis.MEASURED,
-                        f"upx failed: {_first_line(res.stderr + res.stdout)}",
-                    )
-                )
+            )
     out.sort(key=lambda s: (s.basis is Basis.ESTIMATE, -s.bytes))
     return out
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()[:300]
-    return "no message"
+def _after_label(message: str) -> str:
+    """A step's message without its leading ``strip --strip-all: `` label."""
+    return message.split(": ", 1)[-1][:300] if message else "no message"

@@ -13,9 +13,34 @@ import platform
 import re
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gobinopt.errors import ExitStatus, GobinoptError
+from gobinopt.probe.interface import Probe
+from gobinopt.steps.interface import Step
+
+__all__ = [
+    "BUILDMODES",
+    "ENV_KINDS",
+    "GOAMD64_LEVELS",
+    "GOARCHES",
+    "STEP_KINDS",
+    "BuildSpec",
+    "Environment",
+    "LatencySettings",
+    "Matrix",
+    "MatrixError",
+    "Pipeline",
+    "Probe",
+    "Program",
+    "Step",
+    "Variant",
+    "go_quote",
+    "host_goarch",
+    "normalize_ldflags",
+    "normalize_tags",
+]
 
 
 class MatrixError(GobinoptError):
@@ -24,7 +49,7 @@ class MatrixError(GobinoptError):
     status = ExitStatus.BAD_INPUT
 
 
-#: Environment kinds the model accepts; `docker` and `wsl` are run by a later backend.
+#: Environment kinds the model accepts (:func:`gobinopt.envs.backend_for` drives them).
 ENV_KINDS = ("native", "musl", "docker", "wsl")
 BUILDMODES = ("exe", "pie")
 STEP_KINDS = ("strip", "upx")
@@ -106,17 +131,6 @@ def normalize_tags(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Probe:
-    """The command that proves a variant still works."""
-
-    args: tuple[str, ...] = ("-version",)
-    exit_code: int = 0
-    #: A substring the probe's stdout must contain ("" = any output).
-    output: str = ""
-    timeout_s: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
 class Program:
     """What to build: a directory or a package of the toolchain's own sources (`std:cmd/gofmt`)."""
 
@@ -126,6 +140,17 @@ class Program:
     #: The package argument of `go build` ("." for a directory, "cmd/gofmt" for std).
     package: str
     probe: Probe
+
+    def source_root(self) -> str:
+        """The tree a build needs: the directory of the nearest go.mod at or above
+        ``directory`` (the directory itself when there is none; "" for a std package)."""
+        if not self.directory:
+            return ""
+        here = Path(self.directory)
+        for candidate in (here, *here.parents):
+            if (candidate / "go.mod").is_file():
+                return str(candidate)
+        return self.directory
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,19 +173,10 @@ class Environment:
     kind: str
     #: Docker image or WSL distro, for the kinds that need one.
     image: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One post-build transform with its options (`strip --strip-all`, `upx --best --lzma`)."""
-
-    kind: str
-    args: tuple[str, ...]
-
-    @property
-    def label(self) -> str:
-        """Human-readable form, e.g. ``upx --best --lzma``."""
-        return " ".join((self.kind, *self.args))
+    #: Absolute directory the program's source tree is copied into and built from ("" = build
+    #: it where it is): the paths embedded in the artifact are then those of this directory
+    #: (a WSL-style ``/mnt/c/...`` path, say). Its previous contents are replaced.
+    source_dir: str = ""
 
 
 @dataclass(frozen=True, slots=True)

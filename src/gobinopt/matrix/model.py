@@ -10,6 +10,8 @@ Example (see matrices/default.toml and README "Matrix files")::
 
     [environments.host]
     kind = "native"               # native | musl | docker | wsl
+    # source_dir = "/mnt/c/src/app"  # build a copy of the source tree there (its contents
+    #                                # are replaced); the artifact embeds that path
 
     [axes]
     toolchain = ["host"]          # "host", a path to a go binary, or a version such as "1.22.10"
@@ -112,7 +114,7 @@ def parse(doc: dict[str, Any], path: Path) -> Matrix:
     if unknown:
         v.fail(sorted(unknown)[0], "unknown top-level key", sorted(_TOP_KEYS))
     program = v.program(doc.get("program"))
-    envs = v.environments(doc.get("environments", {"host": {"kind": "native"}}))
+    envs = v.environments(doc.get("environments", {"host": {"kind": "native"}}), program)
     axes = doc.get("axes", {})
     if not isinstance(axes, dict):
         v.fail("axes", "must be a table", ["[axes]"])
@@ -188,7 +190,7 @@ class _Validator:
             self.fail("program.probe.timeout", "must be a positive number", "seconds", timeout)
         return Probe(tuple(args), int(code), output, float(timeout))
 
-    def environments(self, raw: object) -> tuple[Environment, ...]:
+    def environments(self, raw: object, program: Program) -> tuple[Environment, ...]:
         if not isinstance(raw, dict) or not raw:
             self.fail("environments", "must be a non-empty table", "[environments.NAME]", raw)
             raise AssertionError
@@ -208,8 +210,36 @@ class _Validator:
                     "a name",
                     None,
                 )
-            out.append(Environment(name, kind, str(image)))
+            source_dir = self.source_dir(name, spec.get("source_dir", ""), program)
+            out.append(Environment(name, kind, str(image), source_dir))
         return tuple(out)
+
+    def source_dir(self, name: str, raw: object, program: Program) -> str:
+        """An environment's ``source_dir``: absolute (relative ones are anchored at the matrix
+        file), for a directory program only, and outside the tree that is copied into it."""
+        key = f"environments.{name}.source_dir"
+        if raw == "":
+            return ""
+        if not isinstance(raw, str):
+            self.fail(key, "must be a string", "a directory such as /mnt/c/src/app", raw)
+            raise AssertionError
+        if not program.directory:
+            self.fail(
+                key,
+                f"cannot copy a std: package ({program.package}) into a directory",
+                "source_dir only with a directory program",
+                raw,
+            )
+        target = (self.path.resolve().parent / raw).resolve()
+        tree = Path(program.source_root())
+        if target == tree or target.is_relative_to(tree) or tree.is_relative_to(target):
+            self.fail(
+                key,
+                f"overlaps the source tree {tree} (its contents are replaced by a copy)",
+                "a directory outside the program's module",
+                raw,
+            )
+        return str(target)
 
     def _list(self, axes: dict[str, Any], key: str, default: list[Any]) -> list[Any]:
         value = axes.get(key, default)

@@ -1,4 +1,5 @@
-"""The latency seam: what one start-up latency measurement of a command returns.
+"""The probe seam: the smoke probe that proves a variant still runs (:class:`Probe`), and what
+one start-up latency measurement of a command returns.
 
 :func:`gobinopt.probe.latency.measure` fills a :class:`LatencyResult`: the distribution of the
 exec-to-exit wall time over the measured runs (median, quartiles, extremes), the per-run peak
@@ -13,6 +14,17 @@ from enum import StrEnum
 
 #: Schema id of the ``gobinopt probe --json`` document.
 SCHEMA = "gobinopt.probe/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The command that proves a variant still works."""
+
+    args: tuple[str, ...] = ("-version",)
+    exit_code: int = 0
+    #: A substring the probe's stdout must contain ("" = any output).
+    output: str = ""
+    timeout_s: float = 10.0
 
 
 class StopReason(StrEnum):

@@ -1,25 +1,26 @@
-"""Post-build transforms (strip, upx) applied in order to a copy of the artifact."""
+"""Post-build transforms (strip, upx) applied in order to a copy of the artifact, run by the
+environment that built it (its own `strip` and `upx`, see
+:meth:`gobinopt.envs.interface.BuildEnvironment.run`)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from gobinopt.matrix.interface import Step
-from gobinopt.tools import interrupted, skipped_message, which
+from gobinopt.steps.interface import Step, StepResult
+from gobinopt.tools import skipped_message
 
+if TYPE_CHECKING:
+    from gobinopt.envs.interface import BuildEnvironment
 
-@dataclass(frozen=True, slots=True)
-class StepResult:
-    """Whether a step worked; ``message`` is the tool's own words when it did not."""
+__all__ = ["STEP_TIMEOUT_S", "Step", "StepResult", "apply", "command", "copy"]
 
-    ok: bool
-    skipped: bool = False
-    message: str = ""
-    #: The tool was stopped by Ctrl-C or a kill: the outcome says nothing about the binary.
-    interrupted: bool = False
+#: Seconds one post step may take (upx --best --lzma on a large binary is slow).
+STEP_TIMEOUT_S = 900.0
+
+#: Exit status of a command that could not be found (as a shell reports it).
+_NOT_FOUND = 127
 
 
 def command(step: Step, path: str) -> list[str]:
@@ -28,29 +29,23 @@ def command(step: Step, path: str) -> list[str]:
     return [step.kind, *step.args, path]
 
 
-def apply(step: Step, path: str) -> StepResult:
-    """Run ``step`` on the file at ``path`` in place."""
-    tool = which(step.kind)
-    if tool is None:
-        return StepResult(False, True, skipped_message(step.kind))
-    argv = [tool, *command(step, path)[1:]]
+def apply(step: Step, path: str, environment: BuildEnvironment | None = None) -> StepResult:
+    """Run ``step`` on the file at ``path`` in place, with ``environment``'s own tool (default:
+    this machine's)."""
+    if environment is None:
+        from gobinopt.envs.native import NativeEnvironment
+
+        environment = NativeEnvironment("host")
+    argv = command(step, path)
     if step.kind == "upx":
         argv.insert(1, "-q")  # quiet: only the messages change, not the packed bytes
-    try:
-        # Lower priority: post steps (upx --best is CPU-heavy) must not slow the `go build`
-        # that runs alongside them; measured sizes do not depend on scheduling.
-        res = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=900,
-            preexec_fn=_lower_priority,
-        )
-    except subprocess.TimeoutExpired:
+    res = environment.run(argv, cwd=os.path.dirname(path) or ".", timeout=STEP_TIMEOUT_S)
+    if res.returncode is None:
         return StepResult(False, False, f"{step.label} timed out")
-    if interrupted(res.returncode):
+    if res.interrupted:
         return StepResult(False, False, f"{step.label}: interrupted", interrupted=True)
+    if res.returncode == _NOT_FOUND and not res.stdout and "not found" in res.stderr:
+        return StepResult(False, True, skipped_message(step.kind))
     if res.returncode != 0:
         text = (
             (res.stderr + "\n" + res.stdout).replace(f"'{path}'", "BINARY").replace(path, "BINARY")
@@ -62,10 +57,6 @@ def apply(step: Step, path: str) -> StepResult:
         )
         return StepResult(False, False, f"{step.label}: {msg}")
     return StepResult(True)
-
-
-def _lower_priority() -> None:
-    os.nice(10)
 
 
 def copy(src: str, dst: str) -> None:
