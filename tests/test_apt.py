@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -113,33 +114,34 @@ def test_doctor_install_dry_run_prints_the_apt_commands() -> None:
 def test_install_as_non_root_is_exit_5_or_skipped_with_best_effort(tmp_path: Path) -> None:
     """Without root `--install` of a missing tool exits 5 naming sudo; `--best-effort` says what
     it skipped and exits 0."""
-    empty = tmp_path / "bin"
-    empty.mkdir()
-    env = dict(os.environ, PATH=f"{empty}:/usr/bin:/bin", HOME=str(tmp_path))
-    base = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *GOBINOPT, "doctor"]
-    # docker.io is a tool that CI machines may lack; hide it by asking for a package's tool that
-    # cannot be on that PATH: use hyperfine only when it is absent from /usr/bin.
-    tool = next(
-        (
-            t
-            for t in ("hyperfine", "docker", "musl-gcc", "upx")
-            if not shutil.which(t, path=env["PATH"])
-        ),
-        None,
-    )
-    if tool is None:
-        pytest.skip("every installable tool is present on the restricted PATH")
-    strict = subprocess.run(
-        [*base, "--install", tool], capture_output=True, text=True, env=env, check=False
-    )
+    # World-readable (pytest's tmp_path is private to root; the child runs as nobody).
+    empty = Path(tempfile.mkdtemp(prefix="gobinopt-path-"))
+    empty.chmod(0o755)
+    # A PATH holding only apt-get: every tool it could install is missing there (gobinopt
+    # itself runs by absolute path).
+    apt_get = shutil.which("apt-get")
+    if apt_get is None:
+        pytest.skip("not a Debian system: no apt-get")
+    (empty / "apt-get").symlink_to(apt_get)
+    env = dict(os.environ, PATH=str(empty), HOME=str(tmp_path))
+    setpriv = shutil.which("setpriv")
+    assert setpriv is not None
+    base = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *GOBINOPT, "doctor"]
+    tool = "hyperfine"
+    try:
+        strict = subprocess.run(
+            [*base, "--install", tool], capture_output=True, text=True, env=env, check=False
+        )
+        soft = subprocess.run(
+            [*base, "--install", "--best-effort", tool],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(empty, ignore_errors=True)
     assert strict.returncode == 5, strict.stderr
     assert "needs root" in strict.stderr and strict.stderr.count("\n") == 1
-    soft = subprocess.run(
-        [*base, "--install", "--best-effort", tool],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
     assert soft.returncode == 0, soft.stderr
     assert f"skipped installing {tool}" in soft.stderr
