@@ -250,6 +250,61 @@ def test_files_written_by_containers_belong_to_the_user(
     assert owners == {(12345, 12345)}
 
 
+def test_one_container_serves_every_command_of_a_run(
+    denv: DockerEnvironment, docker_client: Any, tmp_path: Path
+) -> None:
+    """A build, a post step, a probe and a missing tool all run in the same single container
+    of the run (a missing tool is 127 ``NAME: not found`` as a shell says it); close()
+    removes it."""
+    out = tmp_path / "artifacts" / "b1"
+    res = denv.build(denv.command("go", _spec(), HELLO, ".", str(out / "hello")), "")
+    assert res.ok, res.message
+    first = [c.id for c in _containers(docker_client, denv.run_id)]
+    strip = denv.run(["strip", "-o", str(out / "s"), str(out / "hello")], cwd=str(out), timeout=60)
+    probe = denv.run([str(out / "s")], cwd=str(out), timeout=60)
+    missing = denv.run(["no-such-tool", "-9"], cwd=str(out), timeout=60)
+    assert strip.returncode == 0 and probe.stdout == "hello, world\n"
+    assert (missing.returncode, missing.stderr) == (127, "no-such-tool: not found")
+    assert len(first) == 1 and [c.id for c in _containers(docker_client, denv.run_id)] == first
+    denv.close()
+    assert _containers(docker_client, denv.run_id) == []
+
+
+def test_a_directory_outside_the_mounts_replaces_the_container_without_losing_work(
+    denv: DockerEnvironment, docker_client: Any, tmp_path: Path
+) -> None:
+    """A second build into a sibling output directory reuses the container (the parent is
+    mounted); a command in a directory outside every mount starts a new container with both,
+    and the old one is removed: one container at any time, earlier outputs still reachable."""
+    root = tmp_path / "artifacts"
+    for name in ("b1", "b2"):
+        cmd = denv.command("go", _spec(), HELLO, ".", str(root / name / "hello"))
+        assert denv.build(cmd, "").ok
+    before = [c.id for c in _containers(docker_client, denv.run_id)]
+    other = Path(tempfile.mkdtemp(prefix="gbo-elsewhere-", dir=str(Path.home())))
+    try:
+        (other / "f").write_text("x")
+        res = denv.run(["cat", str(other / "f")], cwd=str(other), timeout=60)
+        assert res.returncode == 0 and res.stdout == "x"
+        after = [c.id for c in _containers(docker_client, denv.run_id)]
+        again = denv.run([str(root / "b1" / "hello")], cwd=str(root / "b1"), timeout=60)
+    finally:
+        import shutil
+
+        shutil.rmtree(other, ignore_errors=True)
+    assert len(before) == 1 and len(after) == 1 and before != after
+    assert again.stdout == "hello, world\n"
+
+
+def test_a_post_step_over_its_time_limit_is_killed(denv: DockerEnvironment, tmp_path: Path) -> None:
+    """A command over its timeout is stopped in the container and reported as timed out
+    (returncode None), and the container keeps serving the next command."""
+    start = time.monotonic()
+    res = denv.run(["sleep", "30"], cwd=str(tmp_path), timeout=1)
+    assert res.timed_out and time.monotonic() - start < 15
+    assert denv.run(["true"], cwd=str(tmp_path), timeout=30).returncode == 0
+
+
 def test_ctrl_c_during_a_container_leaves_no_container(
     denv: DockerEnvironment, docker_client: Any, tmp_path: Path
 ) -> None:
@@ -378,8 +433,8 @@ def test_a_matrix_mixing_native_musl_and_docker_gives_the_same_bytes(
 def test_interrupting_a_docker_matrix_leaves_no_container(
     image: str, docker_client: Any, tmp_path: Path
 ) -> None:
-    """SIGINT to `gobinopt matrix run` while a build container runs: exit 130 and no container
-    of that environment is left."""
+    """SIGINT to `gobinopt matrix run` while `go build` runs in the run's container: exit 130
+    and no container of that environment is left."""
     name = f"ctrlc{os.getpid()}"
     path = _matrix(tmp_path, image, name, goflags="-a", host=False)
     proc = subprocess.Popen(
@@ -400,8 +455,12 @@ def test_interrupting_a_docker_matrix_leaves_no_container(
         label = {"label": f"gobinopt.env={name}"}
 
         def building() -> bool:
-            running = docker_client.containers.list(filters=label)
-            return any(c.attrs["Config"]["Cmd"][:2] == ["go", "build"] for c in running)
+            for ctr in docker_client.containers.list(filters=label):
+                with contextlib.suppress(Exception):
+                    commands = [p[-1] for p in ctr.top()["Processes"]]
+                    if any(c.startswith("go build ") for c in commands):
+                        return True
+            return False
 
         while not building() and time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()

@@ -1,24 +1,62 @@
-"""Docker environments (kind ``docker``): builds, post steps and probes in containers of an
-image, driven through the Docker SDK for Python — the only module that imports it.
+"""Docker environments (kind ``docker``): builds, post steps, probes and the fingerprint in a
+container of an image, driven through the Docker SDK for Python — the only module that imports it.
 
-Every container is labelled ``gobinopt=1`` and ``gobinopt.run=<run id>``, removed in a
-``finally`` (also on Ctrl-C) and by :meth:`DockerEnvironment.close`; :func:`prune` removes
-leftovers by label. Paths are the same inside the container as on this machine: the program's
-module is bind-mounted read-only, the artifact's directory writable, and every process runs as
-the calling user's uid:gid, so no root-owned file is left in the user's tree. GOCACHE and
-GOMODCACHE live in one named volume per image (``gobinopt-gocache-<image slug>``) that the
-variants of a matrix share. ``DOCKER_HOST`` selects another daemon (the SDK's own mechanism);
-a daemon that is not on this machine cannot see its paths, so sources go in and artifacts come
-out through the archive API, extracted with :func:`extract_archive` (tarfile's ``data``
-filter: no absolute paths, no ``..``, no links out of the destination).
+One container per run. A :class:`DockerEnvironment` (one environment of one run) starts a single
+long-lived container of its image on first use — idle (``sleep``) under ``docker-init``, labelled
+``gobinopt=1``, ``gobinopt.run=<run id>`` and ``gobinopt.env=<name>`` — and runs every build, post
+step, probe and the fingerprint in it. With a local daemon a small shell agent (one ``docker
+exec`` left running, :class:`_Agent`) starts each command in a few milliseconds; its script, output
+and status pass through a private directory of this machine mounted in the container (removed
+by ``close``). Otherwise each command is a ``docker exec`` (about 40 ms; a container start costs
+about 280 ms). The container never outlives the run: :meth:`DockerEnvironment.close` (the runner
+calls it in a ``finally``) and Ctrl-C remove it, and :func:`prune` (``gobinopt envs prune``)
+removes leftovers by label.
+
+Mounts. Paths are the same inside the container as on this machine. A command names what it
+needs: a build its output directory (writable), the program's module (read-only) and a
+provisioned toolchain (read-only); a post step or probe the directories of its paths (writable);
+the fingerprint a provisioned toolchain. The cache volume (below) is always mounted. When a
+command needs a directory the running container does not mount, a new container is started with
+the old mounts plus the new ones, and the old one is removed as soon as the commands running in
+it end (nothing is killed). To keep that rare, a build's output directory is mounted by its
+parent — the runner's artifacts root, which holds every build's output directory — when the
+parent is the user's own (owned by the uid commands run as) and not ``/``, a top-level directory
+(``/tmp``) or inside a read-only mount. A run of the runner thus uses one container (two when
+the fingerprint is not remembered yet: it starts the first container before any build has said
+what it needs). A new memory limit starts a new container too.
+
+Every command runs as the calling user's uid:gid (the container too), so no root-owned file is left
+in the user's tree; only when the cache volume is not yet that uid:gid's (new, or last used by
+another user) does the first container of a run run one command as root, to hand it over. GOCACHE
+and GOMODCACHE live in one named volume per image (``gobinopt-gocache-<image slug>``) that the
+variants of a matrix share.
+
+Time limits and kills. A command runs under the image's ``timeout -k 10 SECONDS`` (coreutils or
+busybox; coreutils' stops the command's whole process group: `go build` and its compilers);
+post steps and probes also under ``nice -n 10``. An image without ``timeout`` gets a backstop
+instead: the container is removed when the time is up (its other commands report interrupted).
+A command cannot be OOM-killed apart from its container: the kernel kills a process in it
+(usually the compiler) and counts it in the container's cgroup; a failed build whose
+container's ``oom_kill`` count grew is reported as out of memory (with several builds running at
+once, the count cannot say whose process it was).
+
+``DOCKER_HOST`` selects another daemon (the SDK's own mechanism). A daemon that is not on this
+machine cannot see its paths: nothing is bind-mounted, the run's one container gets the sources
+(once) and the output directories (before each command) through the archive API, and the outputs
+come back after each successful command, extracted with :func:`extract_archive` (tarfile's
+``data`` filter: no absolute paths, no ``..``, no links out of the destination).
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import math
 import os
 import re
 import secrets
+import shlex
+import shutil
 import tarfile
 import tempfile
 import threading
@@ -326,9 +364,173 @@ one upx upx --version
 """
 
 
+class _Box:
+    """The run's container (one at a time) and what is known about it; guarded by the
+    environment's ``_box_lock``."""
+
+    __slots__ = (
+        "active",
+        "agent",
+        "copied",
+        "ctr",
+        "mem_limit",
+        "mounts",
+        "oom_kills",
+        "retired",
+    )
+
+    def __init__(self, ctr: Any, mounts: tuple[Bind, ...], mem_limit: str | None) -> None:
+        self.ctr = ctr
+        self.mounts = mounts
+        self.mem_limit = mem_limit
+        #: Commands running in it; a retired box is removed when the last one ends.
+        self.active = 0
+        self.retired = False
+        #: The cgroup's oom_kill counter when last read (0 in a fresh container).
+        self.oom_kills = 0
+        #: Read-only directories already copied in (remote daemon).
+        self.copied: set[str] = set()
+        #: The command runner inside it (local daemon), None: every command is an exec.
+        self.agent: _Agent | None = None
+
+
+#: The agent: starts each job it reads on stdin (``ID``: run ``DIR/ID.sh`` with its output in
+#: ``DIR/ID.out`` and ``DIR/ID.err``) in the background and prints ``ID STATUS`` when it ends.
+_AGENT_SCRIPT = r"""
+d=$1
+while IFS= read -r id; do
+  { sh "$d/$id.sh" >"$d/$id.out" 2>"$d/$id.err" </dev/null; echo "$id $?"; } &
+done
+"""
+
+
+class _Agent:
+    """A shell left running (one exec) in the run's container that starts the commands it is
+    sent: a command costs a fork in the container instead of a ``docker exec`` (about 40 ms of
+    runtime work). Commands, their output and status go through a directory of this machine
+    mounted in the container, so only a local daemon gets one."""
+
+    def __init__(self, api: Any, container: str, directory: str, user: str) -> None:
+        self.directory = directory
+        exec_id = api.exec_create(
+            container,
+            ["sh", "-c", _AGENT_SCRIPT, "agent", directory],
+            stdin=True,
+            stdout=True,
+            stderr=True,
+            user=user,
+        )["Id"]
+        self._sock = api.exec_start(exec_id, socket=True)
+        self._raw = getattr(self._sock, "_sock", self._sock)
+        self._lock = threading.Lock()
+        self._events: dict[str, threading.Event] = {}
+        self._done: dict[str, int] = {}
+        self._alive = True
+        self._seq = itertools.count()
+        threading.Thread(target=self._read, name="gobinopt-docker-agent", daemon=True).start()
+
+    def _read(self) -> None:
+        from docker.utils.socket import frames_iter  # noqa: TID251
+
+        buf = b""
+        try:
+            for stream, data in frames_iter(self._sock, False):
+                if stream != 1:
+                    continue
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    parts = line.decode("utf-8", "replace").split()
+                    if len(parts) == 2 and parts[1].isdigit():
+                        with self._lock:
+                            self._done[parts[0]] = int(parts[1])
+                            event = self._events.get(parts[0])
+                        if event is not None:
+                            event.set()
+        except Exception:
+            pass  # any end of the stream is the agent's end
+        finally:
+            with self._lock:
+                self._alive = False
+                events = list(self._events.values())
+            for event in events:
+                event.set()
+
+    def run(
+        self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str, limit: float
+    ) -> tuple[str, int, str, str]:
+        """Run ``argv``: ``("done", status, stdout, stderr)``, ``("expired", …)`` after
+        ``limit`` seconds, ``("gone", …)`` when the agent ended (container removed, daemon
+        gone)."""
+        job = f"j{next(self._seq)}"
+        base = os.path.join(self.directory, job)
+        lines = [f"cd {shlex.quote(cwd)} || exit 126"] if cwd else []
+        lines += [f"export {k}={shlex.quote(v)}" for k, v in env.items()]
+        lines.append("exec " + shlex.join(argv))
+        Path(base + ".sh").write_text("\n".join(lines) + "\n")
+        event = threading.Event()
+        try:
+            with self._lock:
+                if not self._alive:
+                    return ("gone", 0, "", "")
+                self._events[job] = event
+                try:
+                    self._raw.sendall(f"{job}\n".encode())
+                except OSError:
+                    return ("gone", 0, "", "")
+            finished = event.wait(limit)
+            with self._lock:
+                code = self._done.pop(job, None)
+                self._events.pop(job, None)
+            if code is None:
+                return ("gone" if finished else "expired", 0, "", "")
+            out = Path(base + ".out").read_bytes().decode("utf-8", "replace")
+            err = Path(base + ".err").read_bytes().decode("utf-8", "replace")
+            return ("done", code, out, err)
+        finally:
+            for ext in (".sh", ".out", ".err"):
+                with suppress(OSError):
+                    os.unlink(base + ext)
+
+    def close(self) -> None:
+        response = getattr(self._sock, "_response", None)
+        with suppress(OSError, ValueError):
+            (response if response is not None else self._sock).close()
+
+
+def _holder(mounts: Sequence[Bind], path: str) -> Bind | None:
+    """The deepest of ``mounts`` holding ``path`` (it decides whether ``path`` is writable)."""
+    holders = [m for m in mounts if path == m.path or path.startswith(m.path.rstrip("/") + "/")]
+    return max(holders, key=lambda m: len(m.path), default=None)
+
+
+def _covered(mounts: Sequence[Bind], need: Bind) -> bool:
+    """Whether ``need`` is reachable through ``mounts``, writable when it must be."""
+    holder = _holder(mounts, need.path)
+    return holder is not None and (need.read_only or not holder.read_only)
+
+
+def _share_root(outdir: str, read_only: Iterable[str], uid: int) -> str:
+    """What to mount writable for a build writing into ``outdir``: its parent (the runner's
+    artifacts root, which holds every build's output directory) when that is the user's own
+    (owned by ``uid``, the uid commands run as), not ``/`` or a top-level directory (``/tmp``),
+    and not inside a read-only mount (the source); else ``outdir`` itself."""
+    parent = os.path.dirname(os.path.normpath(outdir))
+    if parent.count("/") < 2:
+        return outdir
+    if any(parent == p or parent.startswith(p.rstrip("/") + "/") for p in read_only):
+        return outdir
+    try:
+        if os.stat(parent).st_uid != uid:
+            return outdir
+    except OSError:
+        return outdir
+    return parent
+
+
 class DockerEnvironment:
-    """Builds in containers of ``environment.image``; post steps and probes run in containers
-    of the same image (its own strip, upx and libc)."""
+    """Builds, post steps, probes and the fingerprint run as commands (``docker exec``) in one
+    long-lived container of ``environment.image`` per run (see the module docstring)."""
 
     kind = "docker"
 
@@ -343,20 +545,29 @@ class DockerEnvironment:
                 hint='add image = "gobinopt/bookworm:go1.26.6" (see gobinopt envs list)',
             )
         self.run_id = f"{os.getpid()}-{secrets.token_hex(4)}"
-        #: uid:gid every container runs as (the calling user: files in their tree are theirs).
+        #: uid:gid every command runs as (the calling user: files in their tree are theirs).
         self.user = f"{os.getuid()}:{os.getgid()}"
-        #: Seconds a build may take; memory limit of each container (None: the daemon's).
+        #: Seconds a build may take; memory limit of the run's container (None: the daemon's).
+        #: The limit holds for everything running in the container together; changing it
+        #: starts a new container for the next command.
         self.build_timeout = BUILD_TIMEOUT_S
         self.mem_limit: str | None = None
         self._client: Any | None = None
         self._problem: str | None = None
         self._checked = False
-        self._volume_ready = False
         self._goroot: str | None = None
+        #: What the first container found in the image (as root, once per run).
         self._cc_present: bool | None = None
+        self._has_timeout = False
+        self._has_nice = False
+        self._volume_ready = False
         self._lock = threading.Lock()
+        #: Held while the run's container is looked up, started or replaced.
+        self._box_lock = threading.RLock()
+        self._box: _Box | None = None
         self._closing = False
         self._live: set[str] = set()
+        self._ctl: str | None = None
 
     # -- daemon and image ---------------------------------------------------------------------
 
@@ -458,65 +669,44 @@ class DockerEnvironment:
         return hermetic_env(f"{CACHE_MOUNT}/go-build", base={}, extra=extra)
 
     def _ensure_volume(self) -> None:
-        """Create the image's cache volume and hand it to this uid:gid (once, as root)."""
-        from docker.errors import NotFound  # noqa: TID251
-
+        """Start the run's container (which prepares the cache volume) unless it runs."""
         if self._volume_ready:
             return
-        c = self._docker()
-        name = cache_volume(self.image)
-        try:
-            c.volumes.get(name)
-        except NotFound:
-            c.volumes.create(name, labels={LABEL: "1", "gobinopt.image": self.image})
-        ug = self.user
-        script = (
-            f"mkdir -p /c/go-build /c/mod /c/gopath /c/home && "
-            f'{{ [ "$(stat -c %u:%g /c/go-build)" = "{ug}" ] || chown -R {ug} /c; }} && '
-            'if command -v "${CC:-gcc}" >/dev/null; then echo cc=yes; else echo cc=no; fi'
-        )
-        res = self._container(
-            ["sh", "-c", script], binds=(), timeout=600, user="0:0", volume_at="/c"
-        )
-        if res.returncode != 0:
+        outcome = self._exec(["true"], needs=(), timeout=600)
+        if not self._volume_ready:
             raise DockerError(
-                f"cannot prepare cache volume {name}: {res.stderr.strip()[-200:]}",
-                hint=f"docker volume rm {name}",
+                f"cannot prepare the container of {self.image}: "
+                f"{outcome.stderr.strip()[-200:] or outcome.returncode}",
+                hint=f"docker volume rm {cache_volume(self.image)}; gobinopt envs prune",
             )
-        self._cc_present = "cc=yes" in res.stdout
-        self._volume_ready = True
 
     def build(self, command: BuildCommand, gocache: str) -> BuildResult:
-        """Run ``command`` in a container; the artifact lands at its ``-o`` path (``gocache``
-        is the host's and unused: the image's cache volume serves instead)."""
+        """Run ``command`` in the run's container; the artifact lands at its ``-o`` path
+        (``gocache`` is the host's and unused: the image's cache volume serves instead)."""
         out = command.out
         problem = self.check()
         if problem:
             return BuildResult(False, out, 0.0, problem)
         start = time.monotonic()
-        try:
-            self._ensure_volume()
-        except GobinoptError as exc:
-            return BuildResult(False, out, time.monotonic() - start, exc.one_line())
         outdir = os.path.dirname(os.path.abspath(out))
         os.makedirs(outdir, exist_ok=True)
         goroot_src = command.argv[0] == "go" and command.cwd == self.goroot() + "/src"
-        binds = [Bind(outdir, False)]
+        needs = [Bind(outdir, False)]
         if not goroot_src:
-            binds.append(Bind(_module_root(command.cwd), True))
+            needs.append(Bind(_module_root(command.cwd), True))
         if os.sep in command.argv[0]:
-            binds.append(Bind(str(Path(command.argv[0]).resolve().parent.parent), True))
+            needs.append(Bind(str(Path(command.argv[0]).resolve().parent.parent), True))
         env = self._cache_env()
         env.update({k: os.environ[k] for k in _PASSED_GO_VARS if os.environ.get(k)})
         env.update(command.env)
-        res = self._container(
+        res = self._exec(
             list(command.argv),
-            binds=binds,
+            needs=needs,
+            widen=outdir,
             env=env,
             cwd=command.cwd,
             timeout=self.build_timeout,
-            volume_at=CACHE_MOUNT,
-            outputs=(outdir,),
+            check_oom=True,
         )
         seconds = time.monotonic() - start
         if res.interrupted:
@@ -528,7 +718,7 @@ class DockerEnvironment:
                 False, out, seconds, f"go build in {self.image} ran out of memory (OOM-killed)"
             )
         if res.returncode == 137:
-            return BuildResult(False, out, seconds, f"go build container in {self.image} killed")
+            return BuildResult(False, out, seconds, f"go build in {self.image} killed")
         if res.returncode != 0:
             text = (res.stderr or res.stdout).strip().splitlines()
             return BuildResult(False, out, seconds, " / ".join(text[-6:]) or "go build failed")
@@ -544,24 +734,20 @@ class DockerEnvironment:
         env: Mapping[str, str] | None = None,
         timeout: float,
     ) -> RunResult:
-        """Run ``argv`` in a container of the image with the artifact's directory mounted."""
+        """Run ``argv`` in the run's container (at lower priority), with the artifact's
+        directory reachable at its own path."""
         paths = [cwd] + [os.path.dirname(a) for a in argv if os.path.isabs(a)]
-        binds = [Bind(p, False) for p in _outer(paths) if p != "/"]
-        res = self._container(
-            list(argv),
-            binds=binds,
-            env=dict(env or {}),
-            cwd=cwd,
-            timeout=timeout,
-            outputs=tuple(b.path for b in binds),
+        needs = [Bind(p, False) for p in _outer(paths) if p != "/"]
+        res = self._exec(
+            list(argv), needs=needs, env=dict(env or {}), cwd=cwd, timeout=timeout, nice=True
         )
         return RunResult(
             res.returncode, res.stdout, res.stderr, res.seconds, interrupted=res.interrupted
         )
 
     def fingerprint(self, go: str) -> dict[str, str]:
-        """OS, kernel, libc, linker, C compiler, Go, strip and upx — taken inside a container
-        of the image — plus the image's name and id."""
+        """OS, kernel, libc, linker, C compiler, Go, strip and upx — taken inside the run's
+        container — plus the image's name and id."""
         base = {"environment": self.name, "kind": self.kind, "image": self.image}
         problem = self.check()
         if problem:
@@ -573,7 +759,7 @@ class DockerEnvironment:
         # A toolchain provisioned by gobinopt runs in the container at its own path;
         # any other `go` ("host") means the image's.
         provisioned = own.startswith(str((cache_dir() / "toolchains").resolve()) + "/")
-        binds = [Bind(str(Path(own).parent.parent), True)] if provisioned else []
+        needs = [Bind(str(Path(own).parent.parent), True)] if provisioned else []
         import hashlib
         import json
         import platform
@@ -585,9 +771,9 @@ class DockerEnvironment:
             remembered = json.loads(memo.read_text())
             if isinstance(remembered, dict):
                 return {**base, **{str(k): str(v) for k, v in remembered.items()}}
-        res = self._container(
+        res = self._exec(
             ["sh", "-c", _FINGERPRINT_SCRIPT],
-            binds=binds,
+            needs=needs,
             env=hermetic_env(
                 "/tmp/gocache", base={}, extra={"GO": own if provisioned else "go", "HOME": "/tmp"}
             ),
@@ -605,109 +791,370 @@ class DockerEnvironment:
                 memo.write_text(json.dumps(facts, sort_keys=True))
         return {**base, **facts}
 
-    # -- containers ---------------------------------------------------------------------------
+    # -- the run's container --------------------------------------------------------------------
 
-    def _container(
-        self,
-        argv: list[str],
-        *,
-        binds: Sequence[Bind],
-        env: Mapping[str, str] | None = None,
-        cwd: str = "",
-        timeout: float,
-        user: str = "",
-        volume_at: str = "",
-        outputs: tuple[str, ...] = (),
-    ) -> Outcome:
-        """Run ``argv`` in a fresh labelled container and remove it whatever happens."""
+    def _acquire(self, needs: Sequence[Bind], widen: str = "") -> _Box:
+        """The run's container, counted as in use, started (or replaced by one that also
+        mounts ``needs``) when needed. ``widen``: a writable need to mount by its
+        :func:`_share_root` instead, when a new container must be started anyway.
+
+        Raises _NoBoxError with the outcome when no container can be had."""
+        with self._box_lock:
+            if self._closing:
+                raise _NoBoxError(Outcome(None, "", "run closed", 0.0, interrupted=True))
+            box = self._box
+            local = daemon_is_local()
+            if (
+                box is not None
+                and box.mem_limit == self.mem_limit
+                and (not local or all(_covered(box.mounts, n) for n in needs))
+            ):
+                box.active += 1
+                return box
+            mounts: tuple[Bind, ...] = ()
+            if local:
+                old = box.mounts if box is not None else ()
+                wanted = [*needs, Bind(self._control_dir(), False)]
+                if widen:
+                    read_only = [b.path for b in (*old, *needs) if b.read_only]
+                    uid = int(self.user.split(":")[0])
+                    wanted.append(Bind(_share_root(widen, read_only, uid), False))
+                mounts = tuple(_nested([*old, *wanted]))
+            new = self._start(mounts)
+            if box is not None:
+                box.retired = True
+                if box.active == 0:
+                    self._remove(box)
+            self._box = new
+            new.active += 1
+            return new
+
+    def _release(self, box: _Box) -> None:
+        with self._box_lock:
+            box.active -= 1
+            if box.retired and box.active == 0:
+                self._remove(box)
+
+    def _remove(self, box: _Box) -> None:
+        from docker.errors import APIError, NotFound  # noqa: TID251
+        from requests.exceptions import RequestException
+
+        with suppress(NotFound, APIError, RequestException, OSError):
+            box.ctr.remove(force=True, v=True)
+        with self._lock:
+            self._live.discard(box.ctr.id)
+
+    def _start(self, mounts: tuple[Bind, ...]) -> _Box:
+        """Create and start a labelled container with ``mounts`` and the cache volume, idle
+        until removed; the first one of the run also prepares the volume (as root)."""
         from docker.errors import APIError, ImageNotFound, NotFound  # noqa: TID251
         from docker.types import Mount  # noqa: TID251
         from requests.exceptions import RequestException
-        from requests.exceptions import Timeout as RequestsTimeout
 
         c = self._docker()
-        local = daemon_is_local()
-        mounts = []
-        if local:
-            mounts = [
-                Mount(b.path, b.path, type="bind", read_only=b.read_only) for b in _nested(binds)
-            ]
-        if volume_at:
-            mounts.append(Mount(volume_at, cache_volume(self.image), type="volume"))
+        volume = cache_volume(self.image)
         start = time.monotonic()
-        ctr = None
+        try:
+            try:
+                c.volumes.get(volume)
+            except NotFound:
+                c.volumes.create(volume, labels={LABEL: "1", "gobinopt.image": self.image})
+            ctr = c.containers.create(
+                self.image,
+                ["sleep", str(2**31 - 1)],
+                labels={LABEL: "1", RUN_LABEL: self.run_id, "gobinopt.env": self.name},
+                user=self.user,
+                mem_limit=self.mem_limit,
+                mounts=[
+                    *(Mount(b.path, b.path, type="bind", read_only=b.read_only) for b in mounts),
+                    Mount(CACHE_MOUNT, volume, type="volume"),
+                ],
+                init=True,
+                detach=True,
+            )
+        except ImageNotFound:
+            raise _NoBoxError(
+                Outcome(127, "", f"docker image {self.image} not found", time.monotonic() - start)
+            ) from None
+        except APIError as exc:
+            text = " ".join(str(exc.explanation or exc).split())
+            raise _NoBoxError(
+                Outcome(126, "", f"docker refused the container: {text}", 0.0)
+            ) from None
+        except RequestException as exc:
+            raise _NoBoxError(Outcome(125, "", _lost(exc), time.monotonic() - start)) from None
+        box = _Box(ctr, mounts, self.mem_limit)
+        with self._lock:
+            self._live.add(ctr.id)
         try:
             if self._closing:
-                return Outcome(None, "", "run closed", 0.0, interrupted=True)
-            try:
-                ctr = c.containers.create(
-                    self.image,
-                    argv,
-                    labels={LABEL: "1", RUN_LABEL: self.run_id, "gobinopt.env": self.name},
-                    user=user or self.user,
-                    mem_limit=self.mem_limit,
-                    environment=dict(env or {}),
-                    working_dir=cwd or None,
-                    mounts=mounts,
-                    init=True,
-                    detach=True,
-                )
-            except ImageNotFound:
-                return Outcome(
-                    127, "", f"docker image {self.image} not found", time.monotonic() - start
-                )
-            except APIError as exc:
-                text = " ".join(str(exc.explanation or exc).split())
-                return Outcome(126, "", f"docker refused the container: {text}", 0.0)
-            with self._lock:
-                self._live.add(ctr.id)
-            if not local:
-                for b in binds:
-                    self._put(ctr, b.path)
-            try:
-                ctr.start()
-            except APIError as exc:
-                text = str(exc.explanation or exc)
-                failed = 127 if "not found" in text or "no such file" in text else 126
-                return Outcome(failed, "", text, time.monotonic() - start)
-            code: int | None
-            try:
-                status = ctr.wait(timeout=timeout)
-                code = int(status.get("StatusCode", -1))
-            except RequestException as exc:
-                if self._closing:
-                    return Outcome(None, "", "", time.monotonic() - start, interrupted=True)
-                timed_out = isinstance(exc, RequestsTimeout) or "timed out" in str(exc).lower()
-                if not timed_out:
-                    return Outcome(125, "", _lost(exc), time.monotonic() - start)
-                with suppress(NotFound, APIError):
-                    ctr.kill()
-                code = None
-            stdout = ctr.logs(stdout=True, stderr=False).decode("utf-8", "replace")
-            stderr = ctr.logs(stdout=False, stderr=True).decode("utf-8", "replace")
-            ctr.reload()
-            oom = bool(ctr.attrs.get("State", {}).get("OOMKilled"))
-            if not local and code == 0:
-                for path in outputs:
-                    stream, _ = ctr.get_archive(path)
-                    extract_archive(stream, path, strip=1)
-            stopped = self._closing or interrupted(code)
-            return Outcome(code, stdout, stderr, time.monotonic() - start, oom, stopped)
-        except (NotFound, APIError) as exc:
-            # Removed under our feet: close() on Ctrl-C, or `gobinopt envs prune`.
-            if self._closing or isinstance(exc, NotFound) or exc.status_code == 409:
-                took = time.monotonic() - start
-                return Outcome(None, "", "container removed", took, False, True)
+                raise _NoBoxError(Outcome(None, "", "run closed", 0.0, interrupted=True))
+            ctr.start()
+            if mounts:  # a local daemon: the control directory is mounted
+                with suppress(Exception):
+                    box.agent = _Agent(c.api, ctr.id, self._control_dir(), self.user)
+            if not self._volume_ready:
+                self._prepare(box)
+        except _NoBoxError:
+            self._remove(box)
+            raise
+        except APIError as exc:
+            self._remove(box)
+            if self._closing:
+                closed = Outcome(None, "", "run closed", 0.0, interrupted=True)
+                raise _NoBoxError(closed) from None
             text = " ".join(str(exc.explanation or exc).split())
-            return Outcome(126, "", f"docker: {text}", time.monotonic() - start)
+            raise _NoBoxError(
+                Outcome(126, "", f"docker: {text}", time.monotonic() - start)
+            ) from None
         except RequestException as exc:
-            return Outcome(125, "", _lost(exc), time.monotonic() - start)
+            raise _NoBoxError(Outcome(125, "", _lost(exc), time.monotonic() - start)) from None
+        return box
+
+    def _control_dir(self) -> str:
+        """This run's directory for the agent's commands and output (local daemon), writable
+        by the uid commands run as; removed by :meth:`close`."""
+        with self._lock:
+            if self._ctl is None:
+                self._ctl = tempfile.mkdtemp(prefix="gobinopt-docker-")
+                uid, gid = (int(x) for x in self.user.split(":"))
+                if uid != os.getuid():
+                    with suppress(OSError):
+                        os.chown(self._ctl, uid, gid)
+            return self._ctl
+
+    def _prepare(self, box: _Box) -> None:
+        """Ask the image what it has and make sure the cache volume is this uid:gid's: as that
+        user when it already is (through the agent, if any), else once as root."""
+        ug = self.user
+        c = CACHE_MOUNT
+        facts = (
+            'for t in "${CC:-gcc}" timeout nice; do '
+            'if command -v "$t" >/dev/null; then echo "$t=yes"; else echo "$t=no"; fi; done'
+        )
+        mine = (
+            f'[ "$(stat -c %u:%g {c}/go-build 2>/dev/null)" = "{ug}" ] && '
+            f"mkdir -p {c}/mod {c}/gopath {c}/home 2>/dev/null && echo own=yes; {facts}"
+        )
+        res = self._run_in(box, ["sh", "-c", mine], env={}, cwd="", user=ug, timeout=600)
+        if res.returncode == 0 and "own=yes" not in res.stdout.splitlines():
+            root = (
+                f"mkdir -p {c}/go-build {c}/mod {c}/gopath {c}/home && "
+                f'{{ [ "$(stat -c %u:%g {c}/go-build)" = "{ug}" ] || chown -R {ug} {c}; }} && '
+                f"{facts}"
+            )
+            res = self._run_in(box, ["sh", "-c", root], env={}, cwd="", user="0:0", timeout=600)
+        if self._closing:  # close() removed the container under it
+            raise _NoBoxError(Outcome(None, "", "run closed", res.seconds, interrupted=True))
+        if res.returncode != 0:
+            raise _NoBoxError(
+                Outcome(
+                    126,
+                    "",
+                    f"cannot prepare cache volume {cache_volume(self.image)}: "
+                    f"{res.stderr.strip()[-200:]}",
+                    res.seconds,
+                )
+            )
+        lines = [line for line in res.stdout.splitlines() if line != "own=yes"]
+        self._cc_present = bool(lines) and lines[0].endswith("=yes")
+        self._has_timeout = "timeout=yes" in lines
+        self._has_nice = "nice=yes" in lines
+        self._volume_ready = True
+
+    def _exec(
+        self,
+        argv: list[str],
+        *,
+        needs: Sequence[Bind],
+        widen: str = "",
+        env: Mapping[str, str] | None = None,
+        cwd: str = "",
+        timeout: float,
+        nice: bool = False,
+        check_oom: bool = False,
+    ) -> Outcome:
+        """Run ``argv`` in the run's container (started or replaced as needed), as this user,
+        killed after ``timeout`` seconds. A remote daemon gets ``needs`` copied in first and
+        gives the writable ones back after a successful command."""
+        start = time.monotonic()
+        try:
+            try:
+                box = self._acquire(needs, widen)
+            except _NoBoxError as refused:
+                return refused.outcome
+            try:
+                if not daemon_is_local():
+                    self._copy_in(box, needs)
+                wrapped = list(argv)
+                if nice and self._has_nice:
+                    wrapped = ["nice", "-n", "10", *wrapped]
+                if self._has_timeout:
+                    wrapped = ["timeout", "-k", "10", str(math.ceil(timeout)), *wrapped]
+                res = self._run_in(box, wrapped, env=env, cwd=cwd, user=self.user, timeout=timeout)
+                res = _named(res, argv[0], wrapped[0] != argv[0])
+                if check_oom and res.returncode not in (0, None) and not res.interrupted:
+                    res = self._with_oom(box, res)
+                if not daemon_is_local() and res.returncode == 0:
+                    for b in needs:
+                        if not b.read_only:
+                            stream, _ = box.ctr.get_archive(b.path)
+                            extract_archive(stream, b.path, strip=1)
+                return res
+            finally:
+                self._release(box)
+        except KeyboardInterrupt:
+            self.close()  # Ctrl-C: the run's container goes with it
+            raise
+        except _NoBoxError as refused:
+            return refused.outcome
+        except Exception as exc:
+            return self._failed(exc, start)
+
+    def _failed(self, exc: Exception, start: float) -> Outcome:
+        """The outcome of a command the daemon failed: interrupted when the run's container
+        was removed under it (close() on Ctrl-C, `envs prune`), else the daemon's reason."""
+        from docker.errors import APIError, NotFound  # noqa: TID251
+        from docker.utils.socket import SocketError  # noqa: TID251
+        from requests.exceptions import RequestException
+
+        took = time.monotonic() - start
+        if self._closing:
+            return Outcome(None, "", "container removed", took, False, True)
+        if isinstance(exc, NotFound) or (isinstance(exc, APIError) and exc.status_code == 409):
+            return Outcome(None, "", "container removed", took, False, True)
+        if isinstance(exc, APIError):
+            text = " ".join(str(exc.explanation or exc).split())
+            return Outcome(126, "", f"docker: {text}", took)
+        if isinstance(exc, (RequestException, OSError, SocketError)):
+            return Outcome(125, "", _lost(exc), took)
+        raise exc
+
+    def _run_in(
+        self,
+        box: _Box,
+        argv: list[str],
+        *,
+        env: Mapping[str, str] | None,
+        cwd: str,
+        user: str,
+        timeout: float,
+    ) -> Outcome:
+        """One command in ``box``: its output and exit status; through the box's agent when
+        it has one and the command runs as this user, else as an exec. The in-container
+        ``timeout`` stops it; when the image has none, the container is removed after
+        ``timeout`` (the only way to stop it) and its other commands report interrupted."""
+        from docker.utils.socket import frames_iter  # noqa: TID251
+
+        start = time.monotonic()
+        agent = box.agent
+        if agent is not None and user == self.user:
+            limit = timeout + (30 if self._has_timeout else 0)
+            state, status, out, err = agent.run(argv, env=env or {}, cwd=cwd, limit=limit)
+            seconds = time.monotonic() - start
+            if state == "expired":
+                self._drop(box)
+                return Outcome(None, out, err, seconds)
+            if state == "gone":
+                if self._closing:
+                    return Outcome(None, "", "container removed", seconds, False, True)
+                try:
+                    self._docker().ping()
+                except Exception as exc:
+                    return Outcome(125, "", _lost(exc), seconds)
+                # Removed under our feet (`envs prune`), or the agent was killed: the next
+                # command gets a new container.
+                self._drop(box)
+                return Outcome(None, "", "container removed", seconds, False, True)
+            return self._finished(status, out, err, seconds, timeout)
+        api = self._docker().api
+        exec_id = api.exec_create(
+            box.ctr.id,
+            argv,
+            stdout=True,
+            stderr=True,
+            environment=dict(env or {}),
+            workdir=cwd or None,
+            user=user,
+        )["Id"]
+        sock = api.exec_start(exec_id, socket=True)
+        # A quiet build may say nothing for minutes: the SDK's read waits without a limit,
+        # so a watchdog past the time limit is the backstop.
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            self._drop(box)
+
+        watchdog = threading.Timer(timeout + (30 if self._has_timeout else 0), expire)
+        watchdog.daemon = True
+        watchdog.start()
+        chunks: dict[int, list[bytes]] = {1: [], 2: []}
+        try:
+            for stream, data in frames_iter(sock, False):
+                chunks.setdefault(stream, []).append(data)
         finally:
-            if ctr is not None:
-                with suppress(NotFound, APIError, RequestException):
-                    ctr.remove(force=True, v=True)
-                with self._lock:
-                    self._live.discard(ctr.id)
+            watchdog.cancel()
+            # As the SDK does: closing the response closes the socket.
+            response = getattr(sock, "_response", None)
+            with suppress(OSError, ValueError):
+                (response if response is not None else sock).close()
+        if expired.is_set():
+            return Outcome(None, "", "", time.monotonic() - start)
+        code: int | None = None
+        for _ in range(500):
+            info = api.exec_inspect(exec_id)
+            if not info.get("Running"):
+                code = info.get("ExitCode")
+                break
+            time.sleep(0.01)
+        seconds = time.monotonic() - start
+        stdout = b"".join(chunks[1]).decode("utf-8", "replace")
+        stderr = b"".join(chunks[2]).decode("utf-8", "replace")
+        if code is None:
+            return Outcome(125, stdout, stderr or "the command's exit status is unknown", seconds)
+        return self._finished(int(code), stdout, stderr, seconds, timeout)
+
+    def _finished(
+        self, code: int, stdout: str, stderr: str, seconds: float, timeout: float
+    ) -> Outcome:
+        if self._has_timeout and code in (124, 137) and seconds >= timeout:
+            return Outcome(None, stdout, stderr, seconds)
+        stopped = self._closing or interrupted(code)
+        return Outcome(code, stdout, stderr, seconds, interrupted=stopped)
+
+    def _drop(self, box: _Box) -> None:
+        """Remove ``box`` now, whatever runs in it (the backstop of a time limit)."""
+        with self._box_lock:
+            box.retired = True
+            if self._box is box:
+                self._box = None
+        self._remove(box)
+
+    def _with_oom(self, box: _Box, res: Outcome) -> Outcome:
+        """``res`` marked OOM when the container's cgroup counted an OOM kill since the last
+        look: a command cannot be OOM-killed apart from its container, but the kernel kills a
+        process in it (the compiler) and counts it there."""
+        script = (
+            "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control "
+            "2>/dev/null | sed -n 's/^oom_kill //p'"
+        )
+        probe = self._run_in(box, ["sh", "-c", script], env={}, cwd="", user=self.user, timeout=30)
+        counts = [int(x) for x in probe.stdout.split() if x.isdigit()]
+        with self._box_lock:
+            now = max(counts, default=box.oom_kills)
+            grew = now > box.oom_kills
+            box.oom_kills = now
+        return Outcome(res.returncode, res.stdout, res.stderr, res.seconds, oom=grew)
+
+    def _copy_in(self, box: _Box, needs: Sequence[Bind]) -> None:
+        """A remote daemon: copy ``needs`` in (read-only ones once per container)."""
+        for b in needs:
+            if b.read_only and b.path in box.copied:
+                continue
+            self._put(box.ctr, b.path)
+            if b.read_only:
+                box.copied.add(b.path)
 
     def _put(self, ctr: Any, path: str) -> None:
         """Copy the directory ``path`` of this machine to the same path in ``ctr``."""
@@ -716,20 +1163,52 @@ class DockerEnvironment:
         ctr.put_archive("/", data)
 
     def close(self) -> None:
-        """Kill and remove every container of this run (also those of other threads)."""
+        """Kill and remove the run's container (the commands running in it end interrupted)."""
         self._closing = True
         if self._client is None:
             return
         from docker.errors import APIError, NotFound  # noqa: TID251
         from requests.exceptions import RequestException
 
-        with suppress(APIError, RequestException):
-            prune(self._client, run=self.run_id)
         with self._lock:
             live = list(self._live)
+            self._live.clear()
         for cid in live:
             with suppress(NotFound, APIError, RequestException):
-                self._client.containers.get(cid).remove(force=True)
+                self._client.api.remove_container(cid, v=True, force=True)
+        # Also one being created by another thread right now.
+        with suppress(APIError, RequestException):
+            prune(self._client, run=self.run_id)
+        box = self._box
+        if box is not None and box.agent is not None:
+            box.agent.close()
+        if self._ctl is not None:
+            shutil.rmtree(self._ctl, ignore_errors=True)
+
+
+class _NoBoxError(Exception):
+    """No container for the command: carries the outcome to report."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.stderr)
+        self.outcome = outcome
+
+
+def _named(res: Outcome, name: str, wrapped: bool) -> Outcome:
+    """A command that could not be started, said as a shell says it: 127 ``NAME: not found``
+    or 126 ``NAME: cannot execute: …`` (not the wrapper's or the runtime's words)."""
+    text = res.stderr or res.stdout
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    runtime = first.startswith("OCI runtime exec failed")
+    ours = not res.stdout and (
+        (wrapped and first.startswith(("timeout: ", "nice: "))) or ": exec: " in first
+    )
+    if res.returncode not in (126, 127) or not (runtime or ours):
+        return res
+    if "not found" in first or "No such file" in first or "no such file" in first:
+        return Outcome(127, "", f"{name}: not found", res.seconds, res.oom, res.interrupted)
+    why = first.rsplit(":", 1)[-1].strip() if ":" in first else first
+    return Outcome(126, "", f"{name}: cannot execute: {why}", res.seconds, res.oom, res.interrupted)
 
 
 def _lost(exc: Exception) -> str:
@@ -758,7 +1237,13 @@ def _nested(binds: Sequence[Bind]) -> list[Bind]:
         path = os.path.normpath(b.path)
         prev = seen.get(path)
         seen[path] = Bind(path, b.read_only and (prev.read_only if prev else True))
-    return sorted(seen.values(), key=lambda b: b.path.count("/"))
+    kept: list[Bind] = []
+    for b in sorted(seen.values(), key=lambda b: b.path.count("/")):
+        # One inside another of its own kind (the nearest outer one decides) adds nothing.
+        holder = _holder(kept, b.path)
+        if holder is None or holder.read_only != b.read_only:
+            kept.append(b)
+    return kept
 
 
 @contextmanager
