@@ -21,6 +21,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   [ -x /usr/lib/go-1.19/bin/go ] || need+=(golang-1.19-go)
   command -v dockerd >/dev/null || need+=(docker.io)
   command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+  command -v chromium >/dev/null || need+=(chromium)
   if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${need[@]}" >/dev/null

@@ -9,7 +9,10 @@ files (checked with ``go tool nm -size -sort address`` on Go 1.26 exe and PIE bu
 - "Go runtime metadata" is what only the Go runtime reads: the pclntab (``.gopclntab``,
   ``.gosymtab``), the build info, the module data (``.go.module``), ``.go.fipsinfo`` and the
   type and itab link tables (``.typelink``/``.itablink``, which a PIE build names
-  ``.data.rel.ro.typelink``/``.data.rel.ro.itablink``).
+  ``.data.rel.ro.typelink``/``.data.rel.ro.itablink``), and since Go 1.27 the type
+  descriptors (``.go.type``) and function-data blobs (``.go.func``), in a PIE
+  ``.data.rel.ro.go.type``/``.data.rel.ro.go.func``; any later ``.go.*`` section is taken to
+  be metadata too.
 - ``.data.rel.ro`` is read-only data that needs load-time relocations. In a C program that is
   vtables, pointer tables and the like; in a Go PIE it is the type descriptors
   (``runtime.types``…``runtime.etypes``, over 90 % of the section), itabs and generic
@@ -54,6 +57,12 @@ _EXACT: dict[str, Category] = {
     ".data.rel.ro.itablink": Category.GO_METADATA,
     ".gofunc": Category.GO_METADATA,
     ".go.fuzzcntrs": Category.GO_METADATA,
+    # Go 1.27 moved the type descriptors and the function-data blobs (``go:func.*``) out of
+    # ``.rodata`` into sections of their own; only the runtime reads either.
+    ".go.type": Category.GO_METADATA,
+    ".go.func": Category.GO_METADATA,
+    ".data.rel.ro.go.type": Category.GO_METADATA,
+    ".data.rel.ro.go.func": Category.GO_METADATA,
     # writable data
     ".data": Category.DATA,
     ".noptrdata": Category.DATA,
@@ -101,6 +110,8 @@ _EXACT: dict[str, Category] = {
 
 _PREFIXES: tuple[tuple[str, Category], ...] = (
     (".debug_", Category.DWARF),
+    # Any later ``.go.*`` section the Go linker adds is runtime metadata too.
+    (".go.", Category.GO_METADATA),
     (".zdebug_", Category.DWARF),
     (".note", Category.NOTES),
     (".rela.", Category.DYNAMIC),
@@ -137,7 +148,11 @@ def normalise(name: str) -> str:
             "go_fuzzcntrs": ".go.fuzzcntrs",
             "data_rel_ro": ".data.rel.ro",
         }
-        return special.get(body, "." + body)
+        if body in special:
+            return special[body]
+        if body.startswith("go_"):  # Go 1.27's __go_type, __go_func and any later Go section
+            return ".go." + body[3:]
+        return "." + body
     return name
 
 

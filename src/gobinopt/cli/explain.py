@@ -52,6 +52,12 @@ def register(app: typer.Typer) -> None:
         treemap: Path | None = typer.Option(
             None, "--treemap", help="Also draw a package treemap into this .png or .svg file."
         ),
+        html_page: Path | None = typer.Option(
+            None,
+            "--html",
+            help="Also write a self-contained interactive HTML treemap (module, package, "
+            "function; sections, build info, savings) into this file.",
+        ),
     ) -> None:
         """Show where every byte of BINARY goes and what each knob would save."""
         from gobinopt.explain import explain as run_explain
@@ -71,6 +77,10 @@ def register(app: typer.Typer) -> None:
                     hint="name the treemap file .png or .svg",
                 )
             output_file(treemap, "treemap")
+        if html_page is not None:
+            from gobinopt.paths import output_file
+
+            output_file(html_page, "HTML page")
         if binary is None:
             from gobinopt.example import build_example
 
@@ -96,6 +106,15 @@ def register(app: typer.Typer) -> None:
                 treemap,
                 title=f"{Path(path).name}: code bytes by Go package",
             )
+        if html_page is not None:
+            from gobinopt.report.html_treemap import write_html
+
+            page = write_html(result, html_page)
+            if not as_json:
+                typer.echo(
+                    f"wrote {page.path} ({page.bytes:,} bytes, {page.functions:,} functions)",
+                    err=True,
+                )
         if as_json:
             from gobinopt.explain.document import to_document
 
@@ -112,7 +131,19 @@ def _b(n: int) -> str:
     return f"{n:,}"
 
 
-_NUMERIC = ("offset", "file bytes", "mem bytes", "bytes", "share", "funcs", "%")
+_NUMERIC = (
+    "offset",
+    "file bytes",
+    "mem bytes",
+    "bytes",
+    "share",
+    "funcs",
+    "%",
+    "code",
+    "pclntab",
+    "symbols",
+    "total",
+)
 
 
 def _table(title: str, *columns: str, names: tuple[str, ...] = (), secondary: str = "") -> FitTable:
@@ -201,6 +232,8 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
         console.print(parts.render(console))
     if ex.code is not None and by in (By.section, By.package):
         _render_packages(ex, console, top if by is By.package else min(top or 10, 10))
+    if by is By.package:
+        _render_attribution(ex, console, top)
     if by is By.function:
         _render_functions(ex, console, top)
     if by is not By.section and ex.code is None:
@@ -231,6 +264,13 @@ def render(ex: Explanation, console: Console, by: By, top: int) -> None:
         console.print(sav.render(console))
     for note in ex.notes:
         console.print(f"note: {escape(note)}")
+    if ex.inner is not None:
+        inner_size = ex.inner.layout.file_size
+        console.print(
+            f"\n[bold]Inside the UPX packing[/]: {_b(size)} bytes packed, "
+            f"{_b(inner_size)} bytes unpacked ({_pct(size, inner_size)} of the unpacked size)"
+        )
+        render(ex.inner, console, by, top)
 
 
 def _render_packages(ex: Explanation, console: Console, top: int) -> None:
@@ -268,6 +308,60 @@ def _render_packages(ex: Explanation, console: Console, top: int) -> None:
     table.row(
         ".text total", _b(code.text_size), "100.0%", _b(sum(p.functions for p in code.packages))
     )
+    console.print(table.render(console))
+
+
+def _render_attribution(ex: Explanation, console: Console, top: int) -> None:
+    """Every package's bytes beyond `.text` (pclntab, symbols), the named runtime tables, and
+    the share of the file attributed at all."""
+    att = ex.attribution
+    if att is None:
+        return
+    size = ex.layout.file_size
+    console.print(
+        f"Attributed: {100 * att.share:.1f}% of the file ({_b(att.to_packages)} bytes to Go "
+        f"packages, {_b(att.to_tables)} to named runtime tables and linker symbols)"
+    )
+    table = _table(
+        "File bytes by Go package",
+        "package",
+        "code",
+        "pclntab",
+        "symbols",
+        "total",
+        "share",
+        names=("package",),
+    )
+    named = [p for p in att.packages if p.name]
+    shown = named if top <= 0 else named[:top]
+    for p in shown:
+        table.row(
+            p.name, _b(p.code), _b(p.pclntab), _b(p.symbols), _b(p.total), _pct(p.total, size)
+        )
+    rest = named[len(shown) :]
+    if rest:
+        total = sum(p.total for p in rest)
+        table.row(
+            f"… {len(rest)} more packages",
+            _b(sum(p.code for p in rest)),
+            _b(sum(p.pclntab for p in rest)),
+            _b(sum(p.symbols for p in rest)),
+            _b(total),
+            _pct(total, size),
+        )
+    for p in att.packages:
+        if not p.name:
+            table.row(
+                "(no package: go:/type:/C symbols)",
+                _b(p.code),
+                _b(p.pclntab),
+                _b(p.symbols),
+                _b(p.total),
+                _pct(p.total, size),
+            )
+    table.section()
+    for t in att.tables:
+        table.row(t.name, "", "", "", _b(t.size), _pct(t.size, size))
     console.print(table.render(console))
 
 

@@ -12,14 +12,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from gobinopt.binary import Category, Layout, map_file, read_layout
 from gobinopt.binary.categories import ORDER
 from gobinopt.explain.interface import (
+    Attribution,
     Basis,
     CategoryTotal,
     CodeAttribution,
     Explanation,
+    PackageBytes,
     Saving,
 )
 from gobinopt.explain.savings import compute_savings, strip_cost, upx_sample_ratio
 from gobinopt.golang import GoMetadataError, PackageSize, PclnTab, read_buildinfo, read_pclntab
+from gobinopt.golang.attribution import Split, TableSize, split_pclntab, split_symbols
 from gobinopt.golang.interface import BuildInfo
 from gobinopt.observer import SILENT, Observer
 
@@ -27,12 +30,23 @@ _TEXT_NAMES = (".text", "__text")
 
 
 def explain(
-    path: str, *, measure: bool = False, savings: bool = True, observer: Observer = SILENT
+    path: str,
+    *,
+    measure: bool = False,
+    savings: bool = True,
+    attribute: bool | None = None,
+    observer: Observer = SILENT,
 ) -> Explanation:
     """Explain one binary. ``measure`` runs strip and upx on temporary copies for exact savings.
 
     ``savings=False`` skips the savings (and the CPU-heavy UPX estimate) for callers that only
-    need the byte attribution, such as the matrix runner analysing every artifact.
+    need the byte attribution, such as the matrix runner analysing every artifact. A UPX-packed
+    file is looked inside (``upx -d`` on a temporary copy, :mod:`gobinopt.explain.unpack`) only
+    with savings on; the result's ``inner`` is then the unpacked program's explanation.
+
+    ``attribute`` (default: the same as ``savings``) splits the pclntab and the symbol tables by
+    package (``Explanation.attribution``); callers that compare or store figures (matrix, diff,
+    gate) skip it unless they ask.
 
     Raises InputNotFoundError / BinaryFormatError for unusable input. Corrupt Go metadata in an
     otherwise valid file is reported as a note, not an error: the section report still stands.
@@ -40,19 +54,25 @@ def explain(
     with map_file(path) as mapped:
         observer.stage("reading headers")
         layout = read_layout(path, mapped.data)
+        wanted = savings if attribute is None else attribute
         if not savings:
-            return _analyse(path, layout, mapped.data, False, observer, None)
-        return _explain_mapped(path, layout, mapped.data, measure, observer)
+            return _analyse(path, layout, mapped.data, False, observer, None, wanted)
+        return _explain_mapped(path, layout, mapped.data, measure, observer, wanted)
 
 
 def _explain_mapped(
-    path: str, layout: Layout, data: bytes | mmap.mmap, measure: bool, observer: Observer
+    path: str,
+    layout: Layout,
+    data: bytes | mmap.mmap,
+    measure: bool,
+    observer: Observer,
+    attribute: bool,
 ) -> Explanation:
     # The UPX estimate compresses a sample on other threads while the Go metadata is decoded.
     pool = ThreadPoolExecutor(max_workers=1)
     upx_future = pool.submit(upx_sample_ratio, layout, data)
     try:
-        return _analyse(path, layout, data, measure, observer, upx_future)
+        return _analyse(path, layout, data, measure, observer, upx_future, attribute)
     finally:
         upx_future.cancel()
         pool.shutdown(wait=True)
@@ -65,15 +85,25 @@ def _analyse(
     measure: bool,
     observer: Observer,
     upx_future: Future[tuple[float, int] | None] | None,
+    attribute: bool = True,
 ) -> Explanation:
     notes: list[str] = list(layout.notes)
     buildinfo: BuildInfo | None = None
     pclntab: PclnTab | None = None
+    inner: Explanation | None = None
     if layout.packer:
-        notes.append(
-            f"packed by {layout.packer}: the sections shown are the packer's, not the program's; "
-            f"run `upx -d -o unpacked {os.path.basename(path)}` and explain the result"
-        )
+        from gobinopt.explain.unpack import look_inside, unpack_hint
+
+        if upx_future is None:  # attribution only (matrix, diff, gate): no unpacking
+            notes.append(unpack_hint(path, layout.packer))
+        else:
+            observer.stage("unpacking a copy with upx -d")
+            inner, note = look_inside(
+                path,
+                layout.packer,
+                lambda unpacked: explain(unpacked, measure=measure, observer=observer),
+            )
+            notes.append(note)
     else:
         observer.stage("reading Go build info")
         try:
@@ -88,6 +118,10 @@ def _analyse(
         if buildinfo is None and pclntab is None and not any("unreadable" in n for n in notes):
             notes.append("not a Go binary: no Go build info and no pclntab; sections only")
     code = _attribute_code(layout, pclntab)
+    attribution = None
+    if attribute and (pclntab is not None or buildinfo is not None):
+        observer.stage("attributing metadata to packages")
+        attribution = _attribute(layout, data, pclntab, code, notes)
     savings: list[Saving] = []
     if upx_future is not None:
         observer.stage("computing savings")
@@ -107,6 +141,61 @@ def _analyse(
         code=code,
         savings=tuple(savings),
         notes=tuple(notes),
+        inner=inner,
+        attribution=attribution,
+    )
+
+
+def _attribute(
+    layout: Layout,
+    data: bytes | mmap.mmap,
+    pclntab: PclnTab | None,
+    code: CodeAttribution | None,
+    notes: list[str],
+) -> Attribution:
+    """Code, pclntab and symbols by package, plus the named tables (notes on corrupt tables)."""
+    split_tab: Split | None = None
+    split_sym: Split | None = None
+    if pclntab is not None:
+        try:
+            split_tab = split_pclntab(data, layout, pclntab)
+        except GoMetadataError as exc:
+            notes.append(f"pclntab not split by package: {exc.message}")
+    modern = pclntab is None or pclntab.layout == "1.20+"
+    try:
+        split_sym = split_symbols(data, layout, modern)
+    except GoMetadataError as exc:
+        notes.append(f"symbol table not split by package: {exc.message}")
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in code.packages if code is not None else ():
+        rows[p.name]["code"] += p.size
+    for area, split in (("pclntab", split_tab), ("symbols", split_sym)):
+        for name, size in split.packages if split is not None else ():
+            rows[name][area] += size
+    tables = [
+        TableSize(f"{area}: {t.name}", t.size)
+        for area, split in (("pclntab", split_tab), ("symbols", split_sym))
+        if split is not None
+        for t in split.tables
+    ]
+    split_sections = {s for sp in (split_tab, split_sym) if sp is not None for s in sp.sections}
+    for part in layout.sections():
+        if (
+            part.category is Category.GO_METADATA
+            and part.file_size
+            and part.name not in split_sections
+        ):
+            tables.append(TableSize(part.name, part.file_size))
+    packages = sorted(
+        (PackageBytes(name, **cols) for name, cols in rows.items()),
+        key=lambda p: (-p.total, p.name),
+    )
+    return Attribution(
+        file_size=layout.file_size,
+        packages=tuple(packages),
+        tables=tuple(tables),
+        pclntab=split_tab,
+        symbols=split_sym,
     )
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from gobinopt.binary.interface import Part
-from gobinopt.explain.interface import SCHEMA, Explanation
+from gobinopt.explain.interface import SCHEMA, Attribution, Explanation
+from gobinopt.golang.attribution import Split
 from gobinopt.golang.interface import Module
 
 
@@ -77,6 +78,7 @@ def to_document(ex: Explanation, top: int = 25) -> dict[str, Any]:
         "buildinfo": None,
         "pclntab": None,
         "code": None,
+        "attribution": None,
         "functions": [],
         "savings": [
             {
@@ -129,4 +131,43 @@ def to_document(ex: Explanation, top: int = 25) -> dict[str, Any]:
                 {"name": p.name, "size": p.size, "functions": p.functions} for p in c.packages
             ],
         }
+    if ex.attribution is not None:
+        doc["attribution"] = _attribution(ex.attribution)
+    if ex.inner is not None:
+        # A UPX-packed file: the full document of the program inside (unpacked by `upx -d`).
+        doc["inner"] = to_document(ex.inner, top=top)
     return doc
+
+
+def _split(sp: Split | None) -> dict[str, Any] | None:
+    if sp is None:
+        return None
+    return {
+        "sections": list(sp.sections),
+        "size": sp.size,
+        "shared": sp.shared,
+        "packages": [{"name": n, "bytes": b} for n, b in sp.packages],
+        "tables": [{"name": t.name, "bytes": t.size} for t in sp.tables],
+    }
+
+
+def _attribution(a: Attribution) -> dict[str, Any]:
+    return {
+        "to_packages": a.to_packages,
+        "to_tables": a.to_tables,
+        "share": round(a.share, 6),
+        "packages": [
+            {
+                "name": p.name,
+                "code": p.code,
+                "pclntab": p.pclntab,
+                "symbols": p.symbols,
+                "dwarf": p.dwarf,
+                "total": p.total,
+            }
+            for p in a.packages
+        ],
+        "tables": [{"name": t.name, "bytes": t.size} for t in a.tables],
+        "pclntab": _split(a.pclntab),
+        "symbols": _split(a.symbols),
+    }

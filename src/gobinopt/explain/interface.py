@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gobinopt.binary.interface import Category, Layout
+from gobinopt.golang.attribution import Split, TableSize
 from gobinopt.golang.interface import BuildInfo, Function, PackageSize, PclnTab
 
 #: Version of the ``--json`` document; bump on any incompatible change (docs/explain-schema.md).
@@ -76,6 +77,57 @@ class CodeAttribution:
 
 
 @dataclass(frozen=True, slots=True)
+class PackageBytes:
+    """File bytes of one Go package, area by area (``""``: symbols with no package)."""
+
+    name: str
+    #: Its functions' text bytes (as in :class:`CodeAttribution`).
+    code: int = 0
+    #: Its share of the pclntab: records, pc-value tables, funcdata, names.
+    pclntab: int = 0
+    #: Its ``.symtab`` entries and ``.strtab`` names.
+    symbols: int = 0
+    #: Its DWARF compile unit and line program (not split yet: always 0).
+    dwarf: int = 0
+
+    @property
+    def total(self) -> int:
+        """All its bytes."""
+        return self.code + self.pclntab + self.symbols + self.dwarf
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The file's bytes by Go package, beyond ``.text``: exact splits of the metadata."""
+
+    file_size: int
+    #: Largest first; the ``""`` row holds linker symbols with no package (``go:``, ``type:``).
+    packages: tuple[PackageBytes, ...]
+    #: Named tables that belong to no package: the pclntab's header, ``cutab``, ``filetab``,
+    #: ``runtime.findfunctab`` (``pclntab: …``), the symbol table's null entry (``symbols: …``)
+    #: and whole Go runtime metadata sections not split by package (by section name).
+    tables: tuple[TableSize, ...]
+    #: The exact splits behind the columns (their parts sum to their section sizes).
+    pclntab: Split | None
+    symbols: Split | None
+
+    @property
+    def to_packages(self) -> int:
+        """File bytes attributed to a named Go package."""
+        return sum(p.total for p in self.packages if p.name)
+
+    @property
+    def to_tables(self) -> int:
+        """File bytes attributed to named runtime tables and package-less linker symbols."""
+        return sum(t.size for t in self.tables) + sum(p.total for p in self.packages if not p.name)
+
+    @property
+    def share(self) -> float:
+        """Share of the file attributed to packages or named tables."""
+        return (self.to_packages + self.to_tables) / (self.file_size or 1)
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     """Everything ``gobinopt explain`` reports about one binary."""
 
@@ -87,6 +139,11 @@ class Explanation:
     code: CodeAttribution | None
     savings: tuple[Saving, ...]
     notes: tuple[str, ...]
+    #: The program inside a packed file (UPX), explained from a ``upx -d`` copy; None when the
+    #: file is not packed or ``upx`` is not installed (a note then says how to look inside).
+    inner: Explanation | None = None
+    #: Bytes by Go package beyond ``.text`` (None for non-Go and packed files).
+    attribution: Attribution | None = None
 
     @property
     def is_go(self) -> bool:
