@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -41,3 +42,14 @@ def go_env(go: str, cache: Path) -> dict[str, str]:
     from gobinopt.envs.gobuild import hermetic_env
 
     return hermetic_env(cache / "gocache", go=go, offline=True, extra={"CGO_ENABLED": "0"})
+
+
+def print_columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """Print ``rows`` under ``header`` as aligned columns (first left, the others right)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for line in [header, tuple("-" * w for w in widths), *rows]:
+        cells = [
+            c.rjust(w) if i else c.ljust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        print("  ".join(cells))

@@ -28,15 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import go_env, gobinopt_cmd, pinned_go
+from _common import go_env, gobinopt_cmd, pinned_go, print_columns
 from bench_explain import (
-    BIG_FLAGS,
     DEFAULT_CACHE,
     MB,
     PINNED_GO,
     Timing,
+    bigbin_pair,
     build_go,
-    generate_big_program,
     peak_rss_mb,
     strip_copy,
     time_commands,
@@ -67,13 +66,7 @@ def build_pairs(go: str, cache: Path) -> list[Pair]:
     print(f"building into {bins} (reused when up to date)", flush=True)
     gobin = build_go(go, env, bins / "go", "cmd/go")
     compile_ = build_go(go, env, bins / "compile", "cmd/compile")
-    src = generate_big_program(cache)
-    big = build_go(go, env, bins / "bigbin", ".", flags=BIG_FLAGS, cwd=src)
-    flags = [f for f in BIG_FLAGS if not f.startswith("-ldflags=")]
-    ldflags = next(f for f in BIG_FLAGS if f.startswith("-ldflags="))
-    big2 = build_go(
-        go, env, bins / "bigbin-X", ".", flags=[*flags, f"{ldflags} -X main.build=2"], cwd=src
-    )
+    big, big2 = bigbin_pair(go, env, bins, cache)
     return [
         Pair("bigbin vs bigbin -X (largest)", big, big2),
         Pair("bigbin vs its strip copy", big, strip_copy(big)),
@@ -159,16 +152,7 @@ def print_table(rows: list[Row]) -> None:
                 "FAIL" if row.rss is None else f"{row.rss:.0f}",
             )
         )
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-
-    def fmt(cells: tuple[str, ...]) -> str:
-        first = cells[0].ljust(widths[0])
-        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
-
-    print(fmt(header))
-    print("  ".join("-" * w for w in widths))
-    for line in lines:
-        print(fmt(line))
+    print_columns(header, lines)
     for row in rows:
         for name, timing in row.timings.items():
             if timing.error:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import go_env, gobinopt_cmd, pinned_go
+from _common import go_env, gobinopt_cmd, pinned_go, print_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / "benchmarks" / ".cache"
@@ -210,6 +210,19 @@ def build_go(
         _run_build(cmd, cwd, env, out.name)
         _stamp(out, key)
     return out
+
+
+def bigbin_pair(go: str, env: dict[str, str], bins: Path, cache: Path) -> tuple[Path, Path]:
+    """The generated big program built twice, the second with one more ``-X`` link flag: two
+    large binaries that differ in almost nothing (bench_diff, bench_gate)."""
+    src = generate_big_program(cache)
+    big = build_go(go, env, bins / "bigbin", ".", flags=BIG_FLAGS, cwd=src)
+    flags = [f for f in BIG_FLAGS if not f.startswith("-ldflags=")]
+    ldflags = next(f for f in BIG_FLAGS if f.startswith("-ldflags="))
+    big2 = build_go(
+        go, env, bins / "bigbin-X", ".", flags=[*flags, f"{ldflags} -X main.build=2"], cwd=src
+    )
+    return big, big2
 
 
 def strip_copy(binary: Path) -> Path:
@@ -532,16 +545,7 @@ def print_table(rows: list[Row]) -> None:
                 "n/a" if gbo_rss is None else f"{gbo_rss / size:.2f}",
             )
         )
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
-
-    def fmt(cells: tuple[str, ...]) -> str:
-        first = cells[0].ljust(widths[0])
-        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
-
-    print(fmt(header))
-    print("  ".join("-" * w for w in widths))
-    for line in lines:
-        print(fmt(line))
+    print_columns(header, lines)
     for row in rows:
         for name, timing in row.timings.items():
             if timing.error:

@@ -30,14 +30,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import go_env, gobinopt_cmd, pinned_go
+from _common import go_env, gobinopt_cmd, pinned_go, print_columns
 from bench_explain import (
-    BIG_FLAGS,
     DEFAULT_CACHE,
     MB,
     PINNED_GO,
+    bigbin_pair,
     build_go,
-    generate_big_program,
     time_commands,
 )
 
@@ -65,13 +64,7 @@ def build_subjects(go: str, cache: Path) -> list[Subject]:
     bins.mkdir(parents=True, exist_ok=True)
     print(f"building into {bins} (reused when up to date)", flush=True)
     gobin = build_go(go, env, bins / "go", "cmd/go")
-    src = generate_big_program(cache)
-    big = build_go(go, env, bins / "bigbin", ".", flags=BIG_FLAGS, cwd=src)
-    flags = [f for f in BIG_FLAGS if not f.startswith("-ldflags=")]
-    ldflags = next(f for f in BIG_FLAGS if f.startswith("-ldflags="))
-    big2 = build_go(
-        go, env, bins / "bigbin-X", ".", flags=[*flags, f"{ldflags} -X main.build=2"], cwd=src
-    )
+    big, big2 = bigbin_pair(go, env, bins, cache)
     return [
         Subject("cmd/go vs itself", gobin, gobin),
         Subject("bigbin -X vs bigbin (largest)", big, big2),
@@ -167,14 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"wall clock: median of {runs} runs after 1 warm-up, rounds interleaved; MB = 10^6 B")
     header = ("binary", "size MB", "baseline MB", "save s (1 run)", "check s", "explain s", "ratio")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for line in [header, tuple("-" * w for w in widths), *rows]:
-        print(
-            "  ".join(
-                c.rjust(w) if i else c.ljust(w)
-                for i, (c, w) in enumerate(zip(line, widths, strict=True))
-            )
-        )
+    print_columns(header, rows)
     if rows:
         largest = rows[-1]
         verdict = "met" if largest[4] != "FAIL" and float(largest[4]) < TARGET_S else "MISSED"

@@ -33,30 +33,16 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Measure the article's variants and write REPORT.md with its claims beside ours."""
-        from gobinopt.cli.matrix import _Progress
-        from gobinopt.matrix import expand, load
-        from gobinopt.paths import input_file, output_dir, output_file
-        from gobinopt.pipeline import Runner
+        from gobinopt.cli.matrix import run_matrix_files
         from gobinopt.report.article import claims_table
         from gobinopt.report.document import build_report
         from gobinopt.report.interface import point
-        from gobinopt.store.sqlite import Store
 
         files = [matrices / "article.toml"]
         if not only_example:
             files.append(matrices / "article-gofmt.toml")
-        for f in files:
-            input_file(f, "matrix file", hint="run from the repository root or pass --matrices")
-        output_file(store, "results store")
-        output_dir(out, "report directory")
         command = "gobinopt " + shlex.join(sys.argv[1:])
-        results = []
-        with Store(store) as db:
-            for f in files:
-                plan = expand(load(f))
-                with _Progress(len(plan.variants)) as progress:
-                    summary = Runner(plan, db, jobs=jobs, observer=progress).run()
-                results.append((f, plan.matrix.program.name, summary.records))
+        results = run_matrix_files(files, store, out, jobs)
         main_file, main_name, main_records = results[0]
         extra = [
             (

@@ -45,33 +45,19 @@ def register(app: typer.Typer) -> None:
         wsl: str = typer.Option("wsl-path", "--wsl", help="The WSL-style environment."),
     ) -> None:
         """Build in every environment and explain every byte of difference with `diff`."""
-        from gobinopt.cli.matrix import _Progress
-        from gobinopt.matrix import expand, load
-        from gobinopt.paths import input_file, output_dir, output_file
-        from gobinopt.pipeline import Runner
+        from gobinopt.cli.matrix import run_matrix_files
         from gobinopt.report.document import build_report
         from gobinopt.report.environments import (
             compare_environments,
             comparison_table,
             wsl_claims,
         )
-        from gobinopt.store.sqlite import Store
 
         files = [matrices / "environments.toml"]
         if not only_example:
             files.append(matrices / "environments-gofmt.toml")
-        for f in files:
-            input_file(f, "matrix file", hint="run from the repository root or pass --matrices")
-        output_file(store, "results store")
-        output_dir(out, "report directory")
         command = "gobinopt " + shlex.join(sys.argv[1:])
-        results = []
-        with Store(store) as db:
-            for f in files:
-                plan = expand(load(f))
-                with _Progress(len(plan.variants)) as progress:
-                    summary = Runner(plan, db, jobs=jobs, observer=progress).run()
-                results.append((f, plan.matrix.program.name, summary.records))
+        results = run_matrix_files(files, store, out, jobs)
         sections: list[tuple[str, str]] = []
         for _f, name, records in results:
             comparisons = compare_environments(records, reference)

@@ -178,6 +178,31 @@ def register(app: typer.Typer) -> None:
         )
 
 
+def run_matrix_files(
+    files: list[Path], store: Path, out: Path, jobs: int
+) -> list[tuple[Path, str, list[VariantRecord]]]:
+    """Run each matrix file into one store, with progress, after checking every path (for the
+    commands that regenerate a committed report: `article`, `environments`); returns each
+    file with its program name and records."""
+    from gobinopt.matrix import expand, load
+    from gobinopt.paths import input_file, output_dir, output_file
+    from gobinopt.pipeline import Runner
+    from gobinopt.store.sqlite import Store
+
+    for f in files:
+        input_file(f, "matrix file", hint="run from the repository root or pass --matrices")
+    output_file(store, "results store")
+    output_dir(out, "report directory")
+    results = []
+    with Store(store) as db:
+        for f in files:
+            plan = expand(load(f))
+            with _Progress(len(plan.variants)) as progress:
+                summary = Runner(plan, db, jobs=jobs, observer=progress).run()
+            results.append((f, plan.matrix.program.name, summary.records))
+    return results
+
+
 class _Progress:
     """Progress of a run on stderr: a rich progress bar on a terminal; elsewhere (CI logs, a
     pipe) one plain line per finished build, per finished variant and per latency measurement.

@@ -709,20 +709,15 @@ class DockerEnvironment:
             check_oom=True,
         )
         seconds = time.monotonic() - start
-        if res.interrupted:
-            return BuildResult(False, out, seconds, "go build interrupted", interrupted=True)
-        if res.returncode is None:
-            return BuildResult(False, out, seconds, "go build timed out")
+        if res.interrupted or res.returncode is None:
+            return BuildResult.from_exit(out, seconds, None, "", interrupted=res.interrupted)
         if res.oom:
             return BuildResult(
                 False, out, seconds, f"go build in {self.image} ran out of memory (OOM-killed)"
             )
         if res.returncode == 137:
             return BuildResult(False, out, seconds, f"go build in {self.image} killed")
-        if res.returncode != 0:
-            text = (res.stderr or res.stdout).strip().splitlines()
-            return BuildResult(False, out, seconds, " / ".join(text[-6:]) or "go build failed")
-        return BuildResult(True, out, seconds)
+        return BuildResult.from_exit(out, seconds, res.returncode, res.stderr or res.stdout)
 
     # -- post steps and probes -------------------------------------------------------------------
 

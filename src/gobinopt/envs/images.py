@@ -20,14 +20,15 @@ import os
 import re
 import shutil
 import subprocess
-import tarfile
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gobinopt.errors import BadInputError, GobinoptError, ToolMissingError
+
+if TYPE_CHECKING:
+    import tarfile
 
 #: The Go version images get when none is asked for (the toolchain the project pins).
 DEFAULT_GO = "1.26.6"
@@ -163,6 +164,7 @@ def _go_tree(version: str) -> Path:
 
 def _add_go(rootfs: Path, goroot: Path) -> None:
     """Append the Go tree to the root file system tarball at /usr/local/go, owned by root."""
+    import tarfile
 
     def owned(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
         name = info.name.split("/", 4)
@@ -186,6 +188,8 @@ def import_image(
 ) -> tuple[Recipe, bool]:
     """Assemble the ``name`` image without a registry and load it; returns the recipe and
     whether it was made (False: it exists already and ``force`` is off)."""
+    import tempfile
+
     from gobinopt.envs.docker import DockerError
     from gobinopt.envs.docker import client as docker_client
 

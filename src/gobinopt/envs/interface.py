@@ -94,6 +94,27 @@ class BuildResult:
     #: `go build` was stopped by Ctrl-C or a kill, so its failure is not the program's.
     interrupted: bool = False
 
+    @classmethod
+    def from_exit(
+        cls,
+        out: str,
+        seconds: float,
+        returncode: int | None,
+        output: str,
+        *,
+        interrupted: bool = False,
+    ) -> BuildResult:
+        """The result of a `go build` that ended with ``returncode`` (None: timed out) and
+        printed ``output``: the artifact, or the last lines of the compiler's message."""
+        if interrupted:
+            return cls(False, out, seconds, "go build interrupted", interrupted=True)
+        if returncode is None:
+            return cls(False, out, seconds, "go build timed out")
+        if returncode != 0:
+            text = output.strip().splitlines()
+            return cls(False, out, seconds, " / ".join(text[-6:]) or "go build failed")
+        return cls(True, out, seconds)
+
 
 @dataclass(frozen=True, slots=True)
 class RunResult:

@@ -171,14 +171,14 @@ class NativeEnvironment:
                 timeout=BUILD_TIMEOUT_S,
             )
         except subprocess.TimeoutExpired:
-            return BuildResult(False, out, time.monotonic() - start, "go build timed out")
-        seconds = time.monotonic() - start
-        if interrupted(res.returncode):
-            return BuildResult(False, out, seconds, "go build interrupted", interrupted=True)
-        if res.returncode != 0:
-            text = (res.stderr or res.stdout).strip().splitlines()
-            return BuildResult(False, out, seconds, " / ".join(text[-6:]) or "go build failed")
-        return BuildResult(True, out, seconds)
+            return BuildResult.from_exit(out, time.monotonic() - start, None, "")
+        return BuildResult.from_exit(
+            out,
+            time.monotonic() - start,
+            res.returncode,
+            res.stderr or res.stdout,
+            interrupted=interrupted(res.returncode),
+        )
 
     def run(
         self,

@@ -640,22 +640,23 @@ class WslEnvironment:
             )
         except GobinoptError as exc:
             return BuildResult(False, out, time.monotonic() - start, exc.one_line())
-        if res.timed_out:
-            return BuildResult(False, host_out, res.seconds, "go build timed out")
-        if res.interrupted:
-            return BuildResult(False, host_out, res.seconds, "go build interrupted", True)
-        if res.returncode != 0:
-            text = (res.stderr or res.stdout).strip().splitlines()
-            if res.returncode == 127 and text and text[0].endswith(": not found"):
-                message = (
-                    f"{command.argv[0]} not found in WSL distro {self.distro!r} "
-                    "(wsl.exe --exec reads no shell profile: install Go where the default "
-                    "PATH finds it, e.g. /usr/local/bin)"
-                )
-            else:
-                message = " / ".join(text[-6:]) or "go build failed"
-            return BuildResult(False, host_out, res.seconds, message)
-        return BuildResult(True, host_out, res.seconds)
+        text = (res.stderr or res.stdout).strip().splitlines()
+        if res.returncode == 127 and text and text[0].endswith(": not found"):
+            return BuildResult(
+                False,
+                host_out,
+                res.seconds,
+                f"{command.argv[0]} not found in WSL distro {self.distro!r} "
+                "(wsl.exe --exec reads no shell profile: install Go where the default "
+                "PATH finds it, e.g. /usr/local/bin)",
+            )
+        return BuildResult.from_exit(
+            host_out,
+            res.seconds,
+            None if res.timed_out else res.returncode,
+            res.stderr or res.stdout,
+            interrupted=res.interrupted,
+        )
 
     def run(
         self,
