@@ -47,6 +47,12 @@ GEN_VERSION = "1"
 GEN_PACKAGES = 30
 GEN_FUNCS = 1000
 BIG_FLAGS = ("-gcflags=all=-N -l", "-ldflags=-compressdwarf=false")
+#: The hugo-sized program: the same generator with HUGO_PACKAGES packages, built with the
+#: default flags (optimized, compressed DWARF, symbol table kept) like a released hugo binary:
+#: about 88 000 functions (15 800 of them the standard library's) and 93 MB.
+HUGO_VERSION = "2"
+HUGO_PACKAGES = 72
+HUGO_FLAGS: tuple[str, ...] = ()
 
 #: One exported, reachable symbol per standard-library package the big program links in.
 STD_SYMBOLS: tuple[tuple[str, str], ...] = (
@@ -202,10 +208,11 @@ def build_go(
     target: str,
     flags: Sequence[str] = (),
     cwd: Path | None = None,
+    version: str = GEN_VERSION,
 ) -> Path:
     """``go build FLAGS -o OUT TARGET``, skipped when OUT was built by the same command."""
     cmd = [go, "build", *flags, "-o", str(out), target]
-    key = " ".join([PINNED_GO, GEN_VERSION, *cmd[1:]])
+    key = " ".join([PINNED_GO, version, *cmd[1:]])
     if not _up_to_date(out, key):
         _run_build(cmd, cwd, env, out.name)
         _stamp(out, key)
@@ -223,6 +230,14 @@ def bigbin_pair(go: str, env: dict[str, str], bins: Path, cache: Path) -> tuple[
         go, env, bins / "bigbin-X", ".", flags=[*flags, f"{ldflags} -X main.build=2"], cwd=src
     )
     return big, big2
+
+
+def hugo_sized(go: str, env: dict[str, str], bins: Path, cache: Path) -> Path:
+    """The generated program at hugo's size (HUGO_PACKAGES packages), default build flags."""
+    src = generate_big_program(cache, HUGO_PACKAGES, HUGO_VERSION)
+    return build_go(
+        go, env, bins / "hugobin", ".", flags=HUGO_FLAGS, cwd=src, version=HUGO_VERSION
+    )
 
 
 def strip_copy(binary: Path) -> Path:
@@ -254,22 +269,25 @@ def _gen_function(pkg: int, index: int) -> str:
     )
 
 
-def generate_big_program(root: Path) -> Path:
-    """Write the generated program (module ``bigbin``) under ``root`` and return its directory.
+def generate_big_program(
+    root: Path, packages: int = GEN_PACKAGES, version: str = GEN_VERSION
+) -> Path:
+    """Write the generated program (module ``bigbin``, ``packages`` packages of GEN_FUNCS
+    functions) under ``root`` and return its directory.
 
     main links the standard-library packages of STD_SYMBOLS (one reachable symbol each), calls
     ``reflect.Value.MethodByName`` with a run-time name (so the linker keeps every exported
     method of every type that reaches an interface), and reaches every generated function
     through per-package tables, so the dead-code pass keeps them all.
     """
-    src = root / f"bigbin-v{GEN_VERSION}-{GEN_PACKAGES}x{GEN_FUNCS}"
+    src = root / f"bigbin-v{version}-{packages}x{GEN_FUNCS}"
     if (src / "main.go").exists():
         return src
     tmp = src.with_name(src.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     (tmp / "go.mod").write_text("module bigbin\n\ngo 1.26\n")
-    names = [f"p{p:03d}" for p in range(GEN_PACKAGES)]
+    names = [f"p{p:03d}" for p in range(packages)]
     for p, name in enumerate(names):
         (tmp / name).mkdir()
         funcs = "".join(_gen_function(p, i) for i in range(GEN_FUNCS))

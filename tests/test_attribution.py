@@ -13,7 +13,8 @@ from conftest import ELF_VARIANTS, Builder, Spec, run_gobinopt
 from gobinopt.binary import Category, map_file, read_layout
 from gobinopt.explain import explain
 from gobinopt.golang import import_path, package_name, read_pclntab
-from gobinopt.golang.attribution import split_pclntab, split_symbols
+from gobinopt.golang.pclntab_split import split_pclntab
+from gobinopt.golang.symtab import split_symbols
 
 #: Real builds the exact-sum checks run over.
 SPLIT_VARIANTS = ("hello", "hello-sw-X", "hello-pie", "http-cgo-pie", "cgo", "withdep")

@@ -26,8 +26,11 @@ def chromium() -> str:
     return found
 
 
-def browse(page: Path, tmp: Path, *mode: str) -> subprocess.CompletedProcess[str]:
-    """Open ``page`` in headless Chromium with a fresh profile and no network of its own."""
+def browse(
+    page: Path, tmp: Path, *mode: str, fragment: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Open ``page`` (at ``#fragment``) in headless Chromium with a fresh profile and no network
+    of its own."""
     return subprocess.run(
         [
             chromium(),
@@ -40,7 +43,7 @@ def browse(page: Path, tmp: Path, *mode: str) -> subprocess.CompletedProcess[str
             f"--user-data-dir={tmp / 'profile'}",
             "--window-size=1200,800",
             *mode,
-            page.resolve().as_uri(),
+            page.resolve().as_uri() + (f"#{fragment}" if fragment else ""),
         ],
         capture_output=True,
         text=True,
@@ -127,6 +130,26 @@ def test_dumped_dom_shows_the_rendered_treemap(
     assert int(attrs["leaves"]) == nfunc and attrs["renderer"] == "svg"
     assert dom.count("<svg") >= 2 and dom.count("<path") > 100
     for label in ("runtime", "net/http", ".text", ".gopclntab", "Build info", "go1.26.6"):
+        assert f">{label}<" in dom or f"{label}</" in dom, label
+
+
+def test_file_view_draws_every_attributed_byte_by_package(
+    http_page: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Opened at #file, the page draws the file by module › package › area from the document's
+    attribution: the largest packages, their areas and the named tables are labelled tiles."""
+    res = browse(http_page[1], tmp_path, "--dump-dom", fragment="file")
+    dom = res.stdout
+    body = re.search(r"<body ([^>]*)>", dom)
+    assert body is not None, res.stderr[-2000:]
+    attrs = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body.group(1)))
+    assert attrs["view"] == "file" and int(attrs["rendered-ms"]) > 0
+    data = embedded(http_page[1])
+    att = data["attribution"]
+    assert isinstance(att, dict)
+    share = 100 * (att["to_packages"] + att["to_tables"]) / data["file"]["size"]  # type: ignore[index]
+    assert f"attributed: {share:.2f}% of the file" in dom
+    for label in ("runtime", "std", "code", "pclntab", "named tables"):
         assert f">{label}<" in dom or f"{label}</" in dom, label
 
 

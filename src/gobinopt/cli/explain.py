@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from gobinopt.explain import Explanation
+    from gobinopt.explain.interface import PackageBytes
 
 #: The picture formats of --treemap (matplotlib chooses by the suffix).
 TREEMAP_SUFFIXES = (".png", ".svg")
@@ -311,9 +312,14 @@ def _render_packages(ex: Explanation, console: Console, top: int) -> None:
     console.print(table.render(console))
 
 
+#: The areas of :class:`PackageBytes`, in the order the table shows them.
+AREAS = ("code", "pclntab", "types", "data", "symbols", "dwarf")
+
+
 def _render_attribution(ex: Explanation, console: Console, top: int) -> None:
-    """Every package's bytes beyond `.text` (pclntab, symbols), the named runtime tables, and
-    the share of the file attributed at all."""
+    """Every package's bytes area by area (code, pclntab, type metadata, data, symbols, DWARF;
+    areas the file lacks are left out), the named runtime tables, and the share of the file
+    attributed at all."""
     att = ex.attribution
     if att is None:
         return
@@ -322,46 +328,30 @@ def _render_attribution(ex: Explanation, console: Console, top: int) -> None:
         f"Attributed: {100 * att.share:.1f}% of the file ({_b(att.to_packages)} bytes to Go "
         f"packages, {_b(att.to_tables)} to named runtime tables and linker symbols)"
     )
+    areas = [a for a in AREAS if any(getattr(p, a) for p in att.packages)] or ["code"]
     table = _table(
-        "File bytes by Go package",
-        "package",
-        "code",
-        "pclntab",
-        "symbols",
-        "total",
-        "share",
-        names=("package",),
+        "File bytes by Go package", "package", *areas, "total", "share", names=("package",)
     )
+
+    def cells(rows: list[PackageBytes]) -> list[str]:
+        total = sum(p.total for p in rows)
+        cols = [_b(sum(getattr(p, a) for p in rows)) for a in areas]
+        return [*cols, _b(total), _pct(total, size)]
+
     named = [p for p in att.packages if p.name]
     shown = named if top <= 0 else named[:top]
     for p in shown:
-        table.row(
-            p.name, _b(p.code), _b(p.pclntab), _b(p.symbols), _b(p.total), _pct(p.total, size)
-        )
+        table.row(p.name, *cells([p]))
     rest = named[len(shown) :]
     if rest:
-        total = sum(p.total for p in rest)
-        table.row(
-            f"… {len(rest)} more packages",
-            _b(sum(p.code for p in rest)),
-            _b(sum(p.pclntab for p in rest)),
-            _b(sum(p.symbols for p in rest)),
-            _b(total),
-            _pct(total, size),
-        )
+        table.row(f"… {len(rest)} more packages", *cells(rest))
     for p in att.packages:
         if not p.name:
-            table.row(
-                "(no package: go:/type:/C symbols)",
-                _b(p.code),
-                _b(p.pclntab),
-                _b(p.symbols),
-                _b(p.total),
-                _pct(p.total, size),
-            )
+            table.row("(no package: go:/type:/C symbols)", *cells([p]))
     table.section()
+    blank = [""] * len(areas)
     for t in att.tables:
-        table.row(t.name, "", "", "", _b(t.size), _pct(t.size, size))
+        table.row(t.name, *blank, _b(t.size), _pct(t.size, size))
     console.print(table.render(console))
 
 

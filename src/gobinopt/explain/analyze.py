@@ -22,8 +22,10 @@ from gobinopt.explain.interface import (
 )
 from gobinopt.explain.savings import compute_savings, strip_cost, upx_sample_ratio
 from gobinopt.golang import GoMetadataError, PackageSize, PclnTab, read_buildinfo, read_pclntab
-from gobinopt.golang.attribution import Split, TableSize, split_pclntab, split_symbols
+from gobinopt.golang.attribution import Split, TableSize
 from gobinopt.golang.interface import BuildInfo
+from gobinopt.golang.pclntab_split import split_pclntab
+from gobinopt.golang.symtab import split_symbols
 from gobinopt.observer import SILENT, Observer
 
 _TEXT_NAMES = (".text", "__text")

@@ -161,6 +161,8 @@ def _attribution(a: Attribution) -> dict[str, Any]:
                 "name": p.name,
                 "code": p.code,
                 "pclntab": p.pclntab,
+                "types": p.types,
+                "data": p.data,
                 "symbols": p.symbols,
                 "dwarf": p.dwarf,
                 "total": p.total,
@@ -170,4 +172,7 @@ def _attribution(a: Attribution) -> dict[str, Any]:
         "tables": [{"name": t.name, "bytes": t.size} for t in a.tables],
         "pclntab": _split(a.pclntab),
         "symbols": _split(a.symbols),
+        "types": _split(a.types),
+        "data": _split(a.data),
+        "dwarf": _split(a.dwarf),
     }

@@ -85,15 +85,19 @@ class PackageBytes:
     code: int = 0
     #: Its share of the pclntab: records, pc-value tables, funcdata, names.
     pclntab: int = 0
-    #: Its ``.symtab`` entries and ``.strtab`` names.
+    #: Type metadata: the type descriptors (``type:*``) of the types it declares.
+    types: int = 0
+    #: Its other data: variables, string and func data, itabs (read-only and writable data).
+    data: int = 0
+    #: Its ``.symtab`` entries and ``.strtab`` names (Mach-O/PE: their symbol tables).
     symbols: int = 0
-    #: Its DWARF compile unit and line program (not split yet: always 0).
+    #: Its DWARF: compile unit, line program, frame entries of its functions.
     dwarf: int = 0
 
     @property
     def total(self) -> int:
         """All its bytes."""
-        return self.code + self.pclntab + self.symbols + self.dwarf
+        return self.code + self.pclntab + self.types + self.data + self.symbols + self.dwarf
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,12 @@ class Attribution:
     #: The exact splits behind the columns (their parts sum to their section sizes).
     pclntab: Split | None
     symbols: Split | None
+    #: Type descriptors by declaring package (from symbols, or from moduledata when stripped).
+    types: Split | None = None
+    #: Data sections by the symbols that fill them (unstripped files only).
+    data: Split | None = None
+    #: DWARF sections by compile unit (one per Go package).
+    dwarf: Split | None = None
 
     @property
     def to_packages(self) -> int:

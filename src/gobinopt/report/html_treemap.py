@@ -5,8 +5,11 @@ The page inlines Apache ECharts (vendored unmodified under ``report/vendor``) an
 opens offline. The browser builds the tree module → package → function from that document (the
 module of a package is the longest module path of the build info that prefixes it; standard
 library packages are "std"), draws it as a zoomable treemap (click to zoom, breadcrumb to go
-back), draws the file's sections by category beside it, and lists the build info, the savings
-and the notes. Hovering a tile shows its bytes and its share of the file and of ``.text``.
+back); a second view ("File by package", or the page opened with ``#file``) draws every byte of
+the file by module → package → area (code, pclntab, type metadata, data, symbols, DWARF) from
+the document's ``attribution``, with the named tables and the bytes not attributed. Beside it
+the file's sections by category; below, the build info, the savings and the notes. Hovering a
+tile shows its bytes and its share of the file and of ``.text``.
 
 A UPX-packed file's page shows the inner program (``inner`` of the document) with the packed
 size in its heading.
@@ -96,6 +99,7 @@ _TEMPLATE = """<!DOCTYPE html>
 body{font:14px/1.4 system-ui,sans-serif;margin:0 16px;color:#222}
 h1{font-size:18px;margin:12px 0 2px}h2{font-size:15px;margin:16px 0 4px}
 #meta{color:#555;margin-bottom:6px}
+#views{margin:4px 0}#views button{font:inherit;padding:1px 8px}#views button.on{font-weight:bold}
 #charts{display:grid;grid-template-columns:minmax(0,7fr) minmax(0,3fr);gap:12px;height:72vh}
 #treemap,#sections{height:100%;border:1px solid #ddd}
 table{border-collapse:collapse;font-size:13px}
@@ -108,6 +112,8 @@ td{overflow-wrap:anywhere}
 <body>
 <h1 id="title"></h1>
 <div id="meta"></div>
+<div id="views"><button id="view-code" type="button">Code by function</button>
+<button id="view-file" type="button">File by package</button> <span id="attributed"></span></div>
 <div id="charts"><div id="treemap" role="img" aria-label="code by module, package and function">
 </div><div id="sections" role="img" aria-label="file bytes by category and section"></div></div>
 <div id="lower"><div><h2>What each knob would save</h2><table id="savings"></table>
@@ -212,28 +218,76 @@ _APP = r"""
       document.body.dataset.scriptMs = Math.round(performance.now() - t0);
     }
   }
+  // File by package: module -> package -> area (code, pclntab, type metadata, data, symbols,
+  // DWARF), the named tables and what is not attributed, from the document's attribution.
+  var fileData = null, att = doc.attribution;
+  if (att) {
+    var areas = ["code", "pclntab", "types", "data", "symbols", "dwarf"];
+    var byMod = {};
+    att.packages.forEach(function (p) {
+      var kids = areas.filter(function (a) { return p[a]; }).map(function (a) {
+        return { name: a, value: p[a] };
+      }).sort(bySize);
+      var mod = moduleOf(p.name);
+      (byMod[mod] || (byMod[mod] = [])).push({ name: p.name || "(no package)", value: p.total,
+                                               children: kids });
+    });
+    fileData = Object.keys(byMod).map(function (mod) {
+      var pkgs = byMod[mod].sort(bySize);
+      return { name: mod, value: pkgs.reduce(function (s, p) { return s + p.value; }, 0),
+               children: pkgs };
+    });
+    var tables = att.tables.map(function (t) { return { name: t.name, value: t.bytes }; });
+    if (tables.length) {
+      fileData.push({ name: "named tables", children: tables.sort(bySize),
+                      value: tables.reduce(function (s, t) { return s + t.value; }, 0) });
+    }
+    var rest = fileSize - att.to_packages - att.to_tables;
+    if (rest > 0) fileData.push({ name: "not attributed", value: rest });
+    fileData.sort(bySize);
+    document.getElementById("attributed").textContent = "attributed: " +
+      pct(att.to_packages + att.to_tables, fileSize) + " of the file";
+  }
+  var views = {
+    code: { data: data, title: "Code by module › package › function (click to zoom)",
+            name: ".text" },
+    file: { data: fileData, title: "File bytes by module › package › area (click to zoom)",
+            name: "file" }
+  };
   var chart = echarts.init(document.getElementById("treemap"), null, opts);
-  chart.setOption({
-    animation: false,
-    title: { text: "Code by module › package › function (click to zoom)", left: 4, top: 2,
-             textStyle: { fontSize: 13 } },
-    tooltip: { formatter: tip },
-    series: [{
-      type: "treemap", name: ".text", top: 28, left: 2, right: 2, bottom: 26,
-      data: data, roam: false, nodeClick: "zoomToNode", leafDepth: 2,
-      visibleMin: 400, childrenVisibleMin: 1200,
-      breadcrumb: { bottom: 2 },
-      label: { show: true, formatter: "{b}" },
-      upperLabel: { show: true, height: 18 },
-      levels: [
-        { itemStyle: { borderColor: "#555", borderWidth: 2, gapWidth: 2 } },
-        { colorSaturation: [0.35, 0.6], itemStyle: { borderColorSaturation: 0.7, gapWidth: 1,
-          borderWidth: 1 } },
-        { colorSaturation: [0.3, 0.5], itemStyle: { borderColorSaturation: 0.6, gapWidth: 0,
-          borderWidth: 1 } }
-      ],
-    }]
-  });
+  function draw(view) {
+    var v = views[view];
+    chart.clear();
+    chart.setOption({
+      animation: false,
+      title: { text: v.title, left: 4, top: 2, textStyle: { fontSize: 13 } },
+      tooltip: { formatter: tip },
+      series: [{
+        type: "treemap", name: v.name, top: 28, left: 2, right: 2, bottom: 26,
+        data: v.data, roam: false, nodeClick: "zoomToNode", leafDepth: 2,
+        visibleMin: 400, childrenVisibleMin: 1200,
+        breadcrumb: { bottom: 2 },
+        label: { show: true, formatter: "{b}" },
+        upperLabel: { show: true, height: 18 },
+        levels: [
+          { itemStyle: { borderColor: "#555", borderWidth: 2, gapWidth: 2 } },
+          { colorSaturation: [0.35, 0.6], itemStyle: { borderColorSaturation: 0.7, gapWidth: 1,
+            borderWidth: 1 } },
+          { colorSaturation: [0.3, 0.5], itemStyle: { borderColorSaturation: 0.6, gapWidth: 0,
+            borderWidth: 1 } }
+        ],
+      }]
+    });
+    ["code", "file"].forEach(function (k) {
+      document.getElementById("view-" + k).className = k === view ? "on" : "";
+    });
+    document.body.dataset.view = view;
+  }
+  var fileButton = document.getElementById("view-file");
+  if (!fileData) fileButton.disabled = true;
+  document.getElementById("view-code").onclick = function () { draw("code"); };
+  fileButton.onclick = function () { if (fileData) draw("file"); };
+  draw(location.hash === "#file" && fileData ? "file" : "code");
   painted();  // ECharts draws synchronously in setOption when animation is off
 
   // Sections beside it: category -> section, file bytes.
