@@ -18,16 +18,16 @@ def baseline(points: list[Point]) -> Point | None:
         p
         for p in merge_identical(points)
         if p.ok
-        and p.spec.get("buildmode") == "exe"
-        and not p.spec.get("ldflags")
-        and not p.spec.get("trimpath")
+        and p.spec.buildmode == "exe"
+        and not p.spec.ldflags
+        and not p.spec.trimpath
         and not p.post_steps
     ]
     plain.sort(
         key=lambda p: (
-            p.spec.get("CGO_ENABLED", 0),
+            p.spec.cgo,
             p.env_kind != "native",
-            p.spec.get("environment", ""),
+            p.spec.environment,
         )
     )
     return plain[0] if plain else None
@@ -40,7 +40,7 @@ def _simplicity(p: Point) -> tuple[int, bool, bool, int, str]:
         len(p.post_steps),
         p.env_kind != "native",
         p.same_as is not None,
-        int(p.spec.get("CGO_ENABLED", 0)),
+        int(p.spec.cgo),
         p.label,
     )
 
@@ -143,14 +143,14 @@ def commands(p: Point, package: str = ".", output: str = "app") -> tuple[str, ..
     if p.commands:
         return p.commands
     spec = p.spec
-    cgo = int(spec.get("CGO_ENABLED", 0))
+    cgo = int(spec.cgo)
     env = [f"CGO_ENABLED={cgo}"]
-    ldflags = str(spec.get("ldflags") or "")
+    ldflags = spec.ldflags
     if p.env_kind == "musl" and cgo:
         env.insert(0, "CC=musl-gcc")
         ldflags = f"{ldflags} {MUSL_STATIC_LDFLAGS}".strip()
-    args = ["go", "build", "-buildvcs=false", f"-buildmode={spec.get('buildmode', 'exe')}"]
-    if spec.get("trimpath"):
+    args = ["go", "build", "-buildvcs=false", f"-buildmode={spec.buildmode or 'exe'}"]
+    if spec.trimpath:
         args.append("-trimpath")
     if ldflags:
         args.append(f"-ldflags={ldflags}")

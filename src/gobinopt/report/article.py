@@ -79,7 +79,7 @@ CLAIMS: tuple[Claim, ...] = (
 
 def _find(points: list[Point], want: dict[str, Any], environment: str) -> Point | None:
     for p in points:
-        spec = p.spec
+        spec = p.spec.fields()
         if spec.get("environment") != environment:
             continue
         if all(spec.get(k) == v for k, v in want.items()):

@@ -4,10 +4,9 @@ frontier, recommendations, and the files a report is made of."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from gobinopt.errors import ExitStatus, GobinoptError
-from gobinopt.results.interface import VariantRecord
+from gobinopt.results.interface import VariantRecord, VariantSpec
 
 
 class ReportError(GobinoptError):
@@ -32,7 +31,7 @@ class Point:
     peak_rss_kb: int | None
     packed: bool
     has_dwarf: bool
-    spec: dict[str, Any]
+    spec: VariantSpec
     post_steps: tuple[str, ...]
     reason: str
     categories: dict[str, int]
@@ -82,7 +81,7 @@ def point(record: VariantRecord) -> Point:
         peak_rss_kb=int(rss) if rss is not None else None,
         packed=record.packer == "UPX",
         has_dwarf=categories.get("DWARF", 0) > 0,
-        spec=record.spec.fields(),
+        spec=record.spec,
         post_steps=record.post_steps,
         reason=record.reason,
         categories=categories,

@@ -70,15 +70,15 @@ def check_format(path: Path) -> None:
 def short_label(p: Point) -> str:
     """A compact variant name for plots: ``cgo0 pie -s -w trim | strip→upx``."""
     spec = p.spec
-    parts = [f"cgo{spec.get('CGO_ENABLED', 0)}", str(spec.get("buildmode", "exe"))]
-    env = str(spec.get("environment", ""))
+    parts = [f"cgo{int(spec.cgo)}", spec.buildmode or "exe"]
+    env = spec.environment
     if env and env != "host":
         parts.insert(0, env)
-    if spec.get("ldflags"):
-        parts.append(str(spec["ldflags"]))
-    if spec.get("trimpath"):
+    if spec.ldflags:
+        parts.append(spec.ldflags)
+    if spec.trimpath:
         parts.append("trim")
-    post = str(spec.get("post", "none"))
+    post = spec.post or "none"
     if post != "none":
         parts.append("| " + post.replace(",", "→"))
     return " ".join(parts)
