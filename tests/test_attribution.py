@@ -148,7 +148,8 @@ def test_json_attribution_matches_columns(builder: Builder) -> None:
     doc = json.loads(res.stdout)["attribution"]
     assert doc is not None and 0 < doc["share"] <= 1
     for p in doc["packages"]:
-        assert p["total"] == p["code"] + p["pclntab"] + p["symbols"] + p["dwarf"]
+        areas = ("code", "pclntab", "types", "data", "symbols", "dwarf")
+        assert p["total"] == sum(p[a] for a in areas)
     assert doc["to_packages"] == sum(p["total"] for p in doc["packages"] if p["name"])
     pcln = doc["pclntab"]
     assert sum(x["bytes"] for x in pcln["packages"] + pcln["tables"]) == pcln["size"]
@@ -164,8 +165,9 @@ def test_attribution_is_skipped_for_callers_that_only_compare(builder: Builder) 
 
 
 def test_by_package_table_shows_every_column_and_the_attributed_share(builder: Builder) -> None:
-    """`explain --by package` prints the attributed share and, per package, code + pclntab +
-    symbols = total, with the named runtime tables below."""
+    """`explain --by package` prints the attributed share and, per package, one column per area
+    the file has (code, pclntab, types, data, symbols, DWARF) summing to the total, with the
+    named runtime tables below."""
     path = builder.build(ELF_VARIANTS["hello"])
     ex = explain(str(path))
     assert ex.attribution is not None
@@ -175,12 +177,18 @@ def test_by_package_table_shows_every_column_and_the_attributed_share(builder: B
     assert f"Attributed: {100 * ex.attribution.share:.1f}% of the file" in res.stdout
     lines = res.stdout.splitlines()
     start = lines.index(next(x for x in lines if x.startswith("File bytes by Go package")))
+    header = [c.strip() for c in lines[start + 1].replace("┃", "│").split("│")]
+    areas = [a for a in ("code", "pclntab", "types", "data", "symbols", "dwarf") if a in header]
+    assert areas == [
+        a
+        for a in ("code", "pclntab", "types", "data", "symbols", "dwarf")
+        if any(getattr(p, a) for p in ex.attribution.packages)
+    ]
+    assert {"code", "pclntab", "types", "symbols"} <= set(areas)
     row = next(line for line in lines[start:] if line.startswith("runtime "))
     cells = [c.strip() for c in row.split("│")]
-    assert cells[1:5] == [
-        f"{runtime.code:,}",
-        f"{runtime.pclntab:,}",
-        f"{runtime.symbols:,}",
+    assert cells[1 : 2 + len(areas)] == [
+        *(f"{getattr(runtime, a):,}" for a in areas),
         f"{runtime.total:,}",
     ]
     assert "pclntab: filetab" in res.stdout

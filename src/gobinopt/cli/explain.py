@@ -142,7 +142,10 @@ _NUMERIC = (
     "%",
     "code",
     "pclntab",
+    "types",
+    "data",
     "symbols",
+    "dwarf",
     "total",
 )
 
