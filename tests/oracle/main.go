@@ -6,6 +6,9 @@
 // Usage:
 //
 //	oracle BINARY
+//	oracle -dwarf BINARY
+//
+// The -dwarf mode prints what debug/dwarf reads instead (see dwarf.go).
 //
 // It exits 1 (with a message on stderr) only if BINARY cannot be opened or
 // read at all; every other problem is reported inside the JSON.
@@ -96,8 +99,12 @@ type pclnSource struct {
 }
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-dwarf" {
+		dwarfMain(os.Args[2])
+		return
+	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: oracle BINARY")
+		fmt.Fprintln(os.Stderr, "usage: oracle [-dwarf] BINARY")
 		os.Exit(2)
 	}
 	name := os.Args[1]

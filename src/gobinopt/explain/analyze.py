@@ -24,6 +24,7 @@ from gobinopt.explain.interface import (
 from gobinopt.explain.savings import compute_savings, strip_cost, upx_sample_ratio
 from gobinopt.golang import GoMetadataError, PackageSize, PclnTab, read_buildinfo, read_pclntab
 from gobinopt.golang.attribution import Split, TableSize
+from gobinopt.golang.dwarf_split import split_dwarf_by_functions
 from gobinopt.golang.interface import BuildInfo
 from gobinopt.golang.pclntab_split import split_pclntab
 from gobinopt.golang.symtab import split_symbols
@@ -181,6 +182,14 @@ def _attribute(
             return split
 
         attempt("types", "type metadata", types)
+        text = layout.section(*_TEXT_NAMES)
+        if text is not None:
+            text_address = text.address
+            attempt(
+                "dwarf",
+                "DWARF",
+                lambda: split_dwarf_by_functions(data, layout, tab.functions, text_address),
+            )
     modern = pclntab is None or pclntab.layout == "1.20+"
     attempt("symbols", "symbol table", lambda: split_symbols(data, layout, modern))
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
