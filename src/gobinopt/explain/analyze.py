@@ -7,28 +7,21 @@ import os
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from gobinopt.binary import Category, Layout, map_file, read_layout
 from gobinopt.binary.categories import ORDER
+from gobinopt.explain.attribute import attribute_by_package
 from gobinopt.explain.interface import (
-    Attribution,
     Basis,
     CategoryTotal,
     CodeAttribution,
     Explanation,
-    PackageBytes,
     Saving,
 )
 from gobinopt.explain.savings import compute_savings, strip_cost, upx_sample_ratio
 from gobinopt.golang import GoMetadataError, PackageSize, PclnTab, read_buildinfo, read_pclntab
-from gobinopt.golang.attribution import Split, TableSize
-from gobinopt.golang.dwarf_split import split_dwarf_by_functions
 from gobinopt.golang.interface import BuildInfo
-from gobinopt.golang.pclntab_split import split_pclntab
-from gobinopt.golang.symtab import split_symbols
-from gobinopt.golang.typedesc import split_types_why
 from gobinopt.observer import SILENT, Observer
 
 _TEXT_NAMES = (".text", "__text")
@@ -126,7 +119,7 @@ def _analyse(
     attribution = None
     if attribute and (pclntab is not None or buildinfo is not None):
         observer.stage("attributing metadata to packages")
-        attribution = _attribute(layout, data, pclntab, buildinfo, code, notes)
+        attribution = attribute_by_package(layout, data, pclntab, buildinfo, code, notes)
     savings: list[Saving] = []
     if upx_future is not None:
         observer.stage("computing savings")
@@ -148,79 +141,6 @@ def _analyse(
         notes=tuple(notes),
         inner=inner,
         attribution=attribution,
-    )
-
-
-def _attribute(
-    layout: Layout,
-    data: bytes | mmap.mmap,
-    pclntab: PclnTab | None,
-    buildinfo: BuildInfo | None,
-    code: CodeAttribution | None,
-    notes: list[str],
-) -> Attribution:
-    """Every area split by package — code, pclntab, type metadata, data, symbols, DWARF — plus
-    the named tables (a note for each split that could not be made)."""
-    splits: dict[str, Split | None] = {}
-
-    def attempt(area: str, what: str, make: Callable[[], Split | None]) -> None:
-        try:
-            splits[area] = make()
-        except GoMetadataError as exc:
-            splits[area] = None
-            notes.append(f"{what} not split by package: {exc.message}")
-
-    if pclntab is not None:
-        tab = pclntab
-        attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab))
-        go_version = buildinfo.go_version if buildinfo is not None else None
-
-        def types() -> Split | None:
-            split, why = split_types_why(data, layout, tab, go_version)
-            if split is None and why:
-                notes.append(f"type metadata not split by package: {why}")
-            return split
-
-        attempt("types", "type metadata", types)
-        text = layout.section(*_TEXT_NAMES)
-        if text is not None:
-            text_address = text.address
-            attempt(
-                "dwarf",
-                "DWARF",
-                lambda: split_dwarf_by_functions(data, layout, tab.functions, text_address),
-            )
-    modern = pclntab is None or pclntab.layout == "1.20+"
-    attempt("symbols", "symbol table", lambda: split_symbols(data, layout, modern))
-    rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for p in code.packages if code is not None else ():
-        rows[p.name]["code"] += p.size
-    for area, split in splits.items():
-        for name, size in split.packages if split is not None else ():
-            rows[name][area] += size
-    tables = [
-        TableSize(f"{area}: {t.name}", t.size)
-        for area, split in splits.items()
-        if split is not None
-        for t in split.tables
-    ]
-    covered = {s for sp in splits.values() if sp is not None for s in sp.sections}
-    for part in layout.sections():
-        if part.category is Category.GO_METADATA and part.file_size and part.name not in covered:
-            tables.append(TableSize(part.name, part.file_size))
-    packages = sorted(
-        (PackageBytes(name, **cols) for name, cols in rows.items()),
-        key=lambda p: (-p.total, p.name),
-    )
-    return Attribution(
-        file_size=layout.file_size,
-        packages=tuple(packages),
-        tables=tuple(tables),
-        pclntab=splits.get("pclntab"),
-        symbols=splits.get("symbols"),
-        types=splits.get("types"),
-        data=splits.get("data"),
-        dwarf=splits.get("dwarf"),
     )
 
 

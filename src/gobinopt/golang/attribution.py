@@ -85,8 +85,10 @@ def type_package(name: str) -> str:
 
     The rule: the first package-qualified name in the type's string — ``type:*net/http.Request``
     → ``net/http``, ``type:map[string]main.T`` → ``main``, ``type:[]uint8`` → "" (built-in).
-    ``type:.eq.main.T`` (an equality function's closure) and ``type:.namedata.*`` go by the same
-    rule; linker-internal names (``type:*``) have none. The linker's escapes are undone.
+    ``type:.eq.main.T`` (an equality function's closure), ``type:.namedata.*`` and
+    ``type:.gcmask.main.T`` (a large type's GC mask) go by the same rule after their helper
+    word; ``type:.importpath.P.`` is package ``P``; linker-internal names (``type:*``) have
+    none. The linker's escapes are undone.
     """
     for prefix in ("type:", "type."):
         if name.startswith(prefix):
@@ -94,10 +96,10 @@ def type_package(name: str) -> str:
             break
     else:
         return ""
-    for lead in (".eq.", ".namedata.", ".importpath."):
-        if name.startswith(lead):
-            name = name[len(lead) :]
-            break
+    if name.startswith(".importpath."):  # ``type:.importpath.net/http.``: the path itself
+        return import_path(name[len(".importpath.") :].rstrip("."))
+    if name.startswith("."):  # a helper made for a type: ``.eq.T``, ``.namedata.N``, ``.gcmask.T``
+        name = name[1:].partition(".")[2]
     return _first_qualified(name)
 
 

@@ -1,0 +1,150 @@
+"""Every byte of a Go binary by package: the splits of :mod:`gobinopt.golang` put together.
+
+Each area is split exactly by its own reader — code (the pclntab's functions), the pclntab
+(:mod:`~gobinopt.golang.pclntab_split`), type metadata (:mod:`~gobinopt.golang.typedesc`, through
+moduledata, stripped or not), data (:mod:`~gobinopt.golang.datasyms`, by the symbols that fill
+the data sections), the symbol tables (:mod:`~gobinopt.golang.symtab`) and DWARF
+(:mod:`~gobinopt.golang.dwarf_split`) — and no byte is in two areas:
+
+- the data split leaves out the pclntab (its own split) and, on Go 1.27, ``.go.func`` when the
+  pclntab reader splits it by function;
+- the type descriptors are one ``type:*`` carrier in the symbol table (the linker leaves each
+  ``type:`` symbol out), so the data split's "type descriptors (type:*)" bytes (plus a Go 1.27
+  ``.go.type`` section's unnamed leading word) are replaced by the moduledata walk's split of the
+  same region when the two agree on its size; otherwise the symbol view stands, with a note;
+- Go runtime metadata sections no split covers (``.typelink`` on stripped files, ``.go.module``)
+  are named tables, whole.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections import defaultdict
+from collections.abc import Callable
+
+from gobinopt.binary import Category, Layout
+from gobinopt.explain.interface import Attribution, CodeAttribution, PackageBytes
+from gobinopt.golang import GoMetadataError, PclnTab
+from gobinopt.golang.attribution import Split, TableSize, packages_of
+from gobinopt.golang.datasyms import split_data
+from gobinopt.golang.dwarf_split import split_dwarf_by_functions
+from gobinopt.golang.interface import BuildInfo
+from gobinopt.golang.pclntab_split import split_pclntab
+from gobinopt.golang.symtab import split_symbols
+from gobinopt.golang.typedesc import split_types_why
+
+_TEXT_NAMES = (".text", "__text")
+#: The data split's name for the symbol-table carrier of every type descriptor.
+TYPE_CARRIER = "type descriptors (type:*)"
+
+
+def attribute_by_package(
+    layout: Layout,
+    data: bytes | mmap.mmap,
+    pclntab: PclnTab | None,
+    buildinfo: BuildInfo | None,
+    code: CodeAttribution | None,
+    notes: list[str],
+) -> Attribution:
+    """Every area split by package plus the named tables (a note for each split that could not
+    be made)."""
+    splits: dict[str, Split | None] = {}
+
+    def attempt(area: str, what: str, make: Callable[[], Split | None]) -> None:
+        try:
+            splits[area] = make()
+        except GoMetadataError as exc:
+            splits[area] = None
+            notes.append(f"{what} not split by package: {exc.message}")
+
+    if pclntab is not None:
+        tab = pclntab
+        attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab))
+        go_version = buildinfo.go_version if buildinfo is not None else None
+
+        def types() -> Split | None:
+            split, why = split_types_why(data, layout, tab, go_version)
+            if split is None and why:
+                notes.append(f"type metadata not split by package: {why}")
+            return split
+
+        attempt("types", "type metadata", types)
+        text = layout.section(*_TEXT_NAMES)
+        if text is not None:
+            text_address = text.address
+            attempt(
+                "dwarf",
+                "DWARF",
+                lambda: split_dwarf_by_functions(data, layout, tab.functions, text_address),
+            )
+    modern = pclntab is None or pclntab.layout == "1.20+"
+    attempt("symbols", "symbol table", lambda: split_symbols(data, layout, modern))
+    try:
+        by_symbol = split_data(data, layout, modern)
+    except GoMetadataError as exc:
+        by_symbol = None
+        notes.append(f"data sections not split by package: {exc.message}")
+    if by_symbol is not None:
+        splits["data"] = by_symbol.data
+        splits["types"] = _types(splits.get("types"), by_symbol.types, notes)
+    return _assemble(layout, code, splits)
+
+
+def _types(walked: Split | None, by_symbol: Split, notes: list[str]) -> Split:
+    """The symbol view of the type metadata with its carrier replaced by the moduledata walk's
+    split of the same bytes (when both measure them alike)."""
+    if walked is None:
+        return by_symbol
+    carrier = {TYPE_CARRIER, *(f"{name}: unnamed" for name in walked.sections)}
+    replaced = [t for t in by_symbol.tables if t.name in carrier]
+    if sum(t.size for t in replaced) != walked.size:
+        notes.append(
+            f"type descriptors: the symbol table's carrier ({sum(t.size for t in replaced):,} "
+            f"bytes) and the moduledata walk ({walked.size:,} bytes) disagree; by symbol kept"
+        )
+        return by_symbol
+    sizes: dict[str, int] = defaultdict(int)
+    for name, size in (*walked.packages, *by_symbol.packages):
+        sizes[name] += size
+    return Split(
+        sections=tuple(dict.fromkeys((*by_symbol.sections, *walked.sections))),
+        size=by_symbol.size,
+        packages=packages_of(sizes),
+        tables=(*walked.tables, *(t for t in by_symbol.tables if t.name not in carrier)),
+        shared=by_symbol.shared + walked.shared,
+    )
+
+
+def _assemble(
+    layout: Layout, code: CodeAttribution | None, splits: dict[str, Split | None]
+) -> Attribution:
+    rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for p in code.packages if code is not None else ():
+        rows[p.name]["code"] += p.size
+    for area, split in splits.items():
+        for name, size in split.packages if split is not None else ():
+            rows[name][area] += size
+    tables = [
+        TableSize(f"{area}: {t.name}", t.size)
+        for area, split in splits.items()
+        if split is not None
+        for t in split.tables
+    ]
+    covered = {s for sp in splits.values() if sp is not None for s in sp.sections}
+    for part in layout.sections():
+        if part.category is Category.GO_METADATA and part.file_size and part.name not in covered:
+            tables.append(TableSize(part.name, part.file_size))
+    packages = sorted(
+        (PackageBytes(name, **cols) for name, cols in rows.items()),
+        key=lambda p: (-p.total, p.name),
+    )
+    return Attribution(
+        file_size=layout.file_size,
+        packages=tuple(packages),
+        tables=tuple(tables),
+        pclntab=splits.get("pclntab"),
+        symbols=splits.get("symbols"),
+        types=splits.get("types"),
+        data=splits.get("data"),
+        dwarf=splits.get("dwarf"),
+    )
