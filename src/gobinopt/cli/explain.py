@@ -329,7 +329,9 @@ def _render_attribution(ex: Explanation, console: Console, top: int) -> None:
     size = ex.layout.file_size
     console.print(
         f"Attributed: {100 * att.share:.1f}% of the file ({_b(att.to_packages)} bytes to Go "
-        f"packages, {_b(att.to_tables)} to named runtime tables and linker symbols)"
+        f"packages, {_b(att.to_tables)} to named runtime tables and linker symbols"
+        + (f"; {_b(att.unexplained)} unexplained" if att.unexplained else "")
+        + ")"
     )
     areas = [a for a in AREAS if any(getattr(p, a) for p in att.packages)] or ["code"]
     table = _table(
@@ -354,7 +356,8 @@ def _render_attribution(ex: Explanation, console: Console, top: int) -> None:
     table.section()
     blank = [""] * len(areas)
     for t in att.tables:
-        table.row(t.name, *blank, _b(t.size), _pct(t.size, size))
+        name = f"{t.name} (unexplained)" if t.unexplained else t.name
+        table.row(name, *blank, _b(t.size), _pct(t.size, size))
     console.print(table.render(console))
 
 

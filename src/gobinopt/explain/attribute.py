@@ -125,7 +125,7 @@ def _assemble(
         for name, size in split.packages if split is not None else ():
             rows[name][area] += size
     tables = [
-        TableSize(f"{area}: {t.name}", t.size)
+        TableSize(f"{area}: {t.name}", t.size, t.unexplained)
         for area, split in splits.items()
         if split is not None
         for t in split.tables

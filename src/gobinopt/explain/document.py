@@ -147,7 +147,9 @@ def _split(sp: Split | None) -> dict[str, Any] | None:
         "size": sp.size,
         "shared": sp.shared,
         "packages": [{"name": n, "bytes": b} for n, b in sp.packages],
-        "tables": [{"name": t.name, "bytes": t.size} for t in sp.tables],
+        "tables": [
+            {"name": t.name, "bytes": t.size, "unexplained": t.unexplained} for t in sp.tables
+        ],
     }
 
 
@@ -169,7 +171,10 @@ def _attribution(a: Attribution) -> dict[str, Any]:
             }
             for p in a.packages
         ],
-        "tables": [{"name": t.name, "bytes": t.size} for t in a.tables],
+        "unexplained": a.unexplained,
+        "tables": [
+            {"name": t.name, "bytes": t.size, "unexplained": t.unexplained} for t in a.tables
+        ],
         "pclntab": _split(a.pclntab),
         "symbols": _split(a.symbols),
         "types": _split(a.types),

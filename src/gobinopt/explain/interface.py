@@ -129,7 +129,13 @@ class Attribution:
     @property
     def to_tables(self) -> int:
         """File bytes attributed to named runtime tables and package-less linker symbols."""
-        return sum(t.size for t in self.tables) + sum(p.total for p in self.packages if not p.name)
+        named = sum(t.size for t in self.tables if not t.unexplained)
+        return named + sum(p.total for p in self.packages if not p.name)
+
+    @property
+    def unexplained(self) -> int:
+        """Bytes inside split areas that no reader explains (listed as tables, not attributed)."""
+        return sum(t.size for t in self.tables if t.unexplained)
 
     @property
     def share(self) -> float:

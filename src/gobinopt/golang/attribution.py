@@ -29,6 +29,9 @@ class TableSize:
 
     name: str
     size: int
+    #: True for bytes no reader explains (data no symbol covers, type-region bytes no walk
+    #: reached): shown, but not counted as attributed.
+    unexplained: bool = False
 
 
 @dataclass(frozen=True, slots=True)

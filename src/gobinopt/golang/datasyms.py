@@ -254,7 +254,9 @@ def _make(sections: list[str], sizes: dict[str, int], tables: dict[str, int]) ->
         size=sum(sizes.values()) + sum(tables.values()),
         packages=packages_of(sizes),
         tables=tuple(
-            TableSize(k, v) for k, v in sorted(tables.items(), key=lambda kv: (-kv[1], kv[0])) if v
+            TableSize(k, v, unexplained=k.endswith(": unnamed"))
+            for k, v in sorted(tables.items(), key=lambda kv: (-kv[1], kv[0]))
+            if v
         ),
     )
 
