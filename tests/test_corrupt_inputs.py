@@ -914,7 +914,8 @@ def run_bounded(call: Callable[[], Explanation], seconds: float) -> Outcome:
 
 
 def assert_consistent_report(name: str, ex: Explanation, size: int) -> None:
-    """The report's file parts tile [0, size) and its JSON document serialises."""
+    """The report's file parts tile [0, size), every split of the attribution sums exactly to
+    its size, nothing is attributed twice (at most the file), and the JSON document serialises."""
     lay = ex.layout
     assert lay.file_size == size, f"{name}: layout says {lay.file_size} bytes, file has {size}"
     cursor = 0
@@ -926,6 +927,15 @@ def assert_consistent_report(name: str, ex: Explanation, size: int) -> None:
         cursor = part.end
     assert cursor == size, f"{name}: parts end at {cursor}, file is {size} bytes"
     assert sum(p.file_size for p in lay.parts) == size
+    att = ex.attribution
+    if att is not None:
+        for split in (att.pclntab, att.symbols, att.types, att.data, att.dwarf):
+            if split is not None:
+                assert split.total == split.size, f"{name}: {split.sections} split is not exact"
+                assert all(b >= 0 for _, b in split.packages), f"{name}: negative bytes"
+                assert all(t.size >= 0 for t in split.tables), f"{name}: negative table"
+        attributed = att.to_packages + att.to_tables
+        assert attributed <= size, f"{name}: {attributed} bytes attributed of {size}"
     doc = json.loads(json.dumps(to_document(ex), allow_nan=False))
     assert doc["total"]["file_size"] == doc["file"]["size"] == size
 

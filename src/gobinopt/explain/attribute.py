@@ -30,7 +30,7 @@ from gobinopt.golang.datasyms import split_data
 from gobinopt.golang.dwarf_split import split_dwarf_by_functions
 from gobinopt.golang.interface import BuildInfo
 from gobinopt.golang.pclntab_split import split_pclntab
-from gobinopt.golang.symtab import split_symbols
+from gobinopt.golang.symtab import read_symbols, split_symbols
 from gobinopt.golang.typedesc import split_types_why
 
 _TEXT_NAMES = (".text", "__text")
@@ -59,7 +59,8 @@ def attribute_by_package(
 
     if pclntab is not None:
         tab = pclntab
-        attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab))
+        end = _epclntab(data, layout)
+        attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab, end=end))
         go_version = buildinfo.go_version if buildinfo is not None else None
 
         def types() -> Split | None:
@@ -88,6 +89,24 @@ def attribute_by_package(
         splits["data"] = by_symbol.data
         splits["types"] = _types(splits.get("types"), by_symbol.types, notes)
     return _assemble(layout, code, splits)
+
+
+def _epclntab(data: bytes | mmap.mmap, layout: Layout) -> int | None:
+    """The file offset of ``runtime.epclntab`` when the pclntab has no section of its own (PE
+    keeps it inside ``.rdata``) and the symbol table says where it ends."""
+    if layout.section(".gopclntab", "__gopclntab") is not None:
+        return None
+    try:
+        syms = read_symbols(data, layout)
+    except GoMetadataError:
+        return None
+    address = syms.find("runtime.epclntab") if syms is not None else None
+    if address is None:
+        return None
+    for part in layout.sections():
+        if part.file_size and part.address <= address <= part.address + part.file_size:
+            return part.offset + (address - part.address)
+    return None
 
 
 def _types(walked: Split | None, by_symbol: Split, notes: list[str]) -> Split:

@@ -15,42 +15,115 @@
 - ``funcnametab`` holds every function name once, including names only the inline trees refer
   to; each NUL-terminated name is attributed to the package of that name.
 
+- since Go 1.26 the funcdata blobs (``go:func.*``: stack maps, inline trees, arg info) follow
+  the records inside the table; like pc-value tables each runs to the next referenced offset
+  and goes to its first user (the linker orders them by alignment, then first use).
+
 The header, ``cutab``, ``filetab``, the ``functab`` end sentinel, pc-value bytes no function
-refers to (the leading zero byte that keeps offset 0 invalid) and the padding after the table
-are named tables.
+refers to (the leading zero byte that keeps offset 0 invalid), ``runtime.findfunctab`` (the
+last bytes of the table since Go 1.26), alignment and the padding after the table are named
+tables.
+
+**.go.func** (Go 1.27+: ``.go.func``, ``.data.rel.ro.go.func`` when position independent,
+``__go_func`` on Mach-O). Not funcdata, which stays in the pclntab: the linker groups there the
+``pkg.F·f`` closure descriptors (``go:funcdesc``, ``cmd/link/internal/ld/symtab.go``), each one
+pointer-size word holding a function's entry address — the static ``funcval`` of a top-level
+function used as a value. Each word goes to the package of the function it points at
+(``runtime.text`` from ``moduledata.text``, else the text section's start); a word that points
+at no function entry is the table "funcval to no function".
+
+Speed: the function table is read in bulk — names split once, packages computed once a run of
+names (:func:`gobinopt.golang.pclntab.import_paths`), records as one word array. Past
+:data:`NUMPY_MIN_FUNCS` functions the per-record offsets (~7 pc-value and ~7 funcdata
+references a function) are gathered and deduplicated with numpy when it is installed
+(matplotlib, a dependency, brings it); the plain-Python reader gives the same split.
 """
 
 from __future__ import annotations
 
 import struct
-from collections import defaultdict
+import sys
+from array import array
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import accumulate, chain, compress, count, islice, repeat
+from operator import add, and_, attrgetter, le, lt, ne, rshift, sub
+from typing import Any
 
-from gobinopt.binary.interface import Layout
-from gobinopt.golang.attribution import Data, PackageOf, Split, TableSize, packages_of, u32_array
+from gobinopt.binary.interface import Layout, Part
+from gobinopt.golang.attribution import NO_PACKAGE, Data, Split, TableSize, packages_of, u32_array
 from gobinopt.golang.interface import GoMetadataError, PclnTab
-from gobinopt.golang.pclntab import GO118_MAGIC, GO120_MAGIC
+from gobinopt.golang.pclntab import GO118_MAGIC, GO120_MAGIC, import_paths, word_array
 
 # -- pclntab ------------------------------------------------------------------------------------
 
 
-def split_pclntab(data: Data, layout: Layout, tab: PclnTab) -> Split | None:
+def split_pclntab(
+    data: Data, layout: Layout, tab: PclnTab, *, numpy: bool | None = None, end: int | None = None
+) -> Split | None:
     """The pclntab split by function → package; None for layouts older than Go 1.18.
 
-    Raises GoMetadataError when the table's offsets point outside it.
+    The table ends where its section does; where it has none (PE keeps it inside ``.rdata``;
+    section names lost) at ``end``, the file offset of ``runtime.epclntab`` when the caller
+    knows it, else at the end of the section holding it — the bytes after the table are then
+    an unexplained remainder.
+
+    Raises GoMetadataError when the table's offsets point outside it. ``numpy`` forces (True)
+    or forbids (False) reading the records with numpy; by default large tables use it when
+    it is installed. Both give the same split.
     """
     if tab.magic not in (GO120_MAGIC, GO118_MAGIC):
         return None
     try:
-        return _split_pclntab(data, layout, tab)
-    except (struct.error, IndexError, ValueError, OverflowError) as exc:
+        return _split_pclntab(data, layout, tab, numpy, end)
+    except (struct.error, IndexError, ValueError, OverflowError, MemoryError) as exc:
         raise GoMetadataError(f"pclntab is corrupt: {exc}") from None
 
 
-def _split_pclntab(data: Data, layout: Layout, tab: PclnTab) -> Split:
+_NAME = attrgetter("name")
+_PACKAGE = attrgetter("package")
+#: From this many functions on, the records are read with numpy (when it is installed, as
+#: matplotlib brings it): importing it costs ~70 ms and saves ~4 µs a function.
+NUMPY_MIN_FUNCS = 20_000
+_NO_FUNCDATA = 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class _Refs:
+    """The distinct blobs a table's functions refer to, by offset, ascending."""
+
+    offsets: list[int]
+    #: The first function (in function order) that refers to each blob.
+    owners: list[int]
+    #: How many references each blob has (every pcdata/funcdata slot counts).
+    uses: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """What the ``_func`` records say."""
+
+    #: File offset of each record, then the end of the last one.
+    starts: list[int]
+    #: pc-value tables (``pcsp``, ``pcfile``, ``pcln``, ``pcdata``; offset 0 = none).
+    pc: _Refs
+    #: funcdata blobs (offset ``^0`` = none).
+    fd: _Refs
+
+
+def _split_pclntab(
+    data: Data, layout: Layout, tab: PclnTab, numpy: bool | None = None, end: int | None = None
+) -> Split:
     base, ptr = tab.offset, tab.ptr_size
     order = "<" if layout.little_endian else ">"
     sec = layout.section(".gopclntab", "__gopclntab")
-    limit = sec.end if sec is not None else len(data)
+    holder = sec or next(
+        (p for p in layout.parts if p.file_size and p.offset <= base < p.end), None
+    )
+    limit = holder.end if holder is not None else len(data)
+    if sec is None and end is not None and base < end <= limit:
+        limit = end
     limit = min(limit, len(data))
     word = struct.Struct(order + ("Q" if ptr == 8 else "I"))
 
@@ -71,7 +144,9 @@ def _split_pclntab(data: Data, layout: Layout, tab: PclnTab) -> Split:
     size_total = limit - base
     if rel["functab"] > size_total:
         raise GoMetadataError("pclntab function table lies past the table")
-    pkg_of_fn = [f.package for f in tab.functions]
+    if len(tab.functions) != nfunc:
+        raise GoMetadataError("pclntab function count disagrees with its functions")
+    pkg_of_fn = list(map(_PACKAGE, tab.functions))
     sizes: dict[str, int] = defaultdict(int)
     tables: dict[str, int] = defaultdict(int)
     tables["pcHeader"] = rel["funcnametab"]
@@ -80,17 +155,8 @@ def _split_pclntab(data: Data, layout: Layout, tab: PclnTab) -> Split:
 
     # funcnametab: every name to the package it names.
     names = bytes(data[base + rel["funcnametab"] : base + rel["cutab"]])
-    package_of = PackageOf(tab.magic == GO120_MAGIC)
-    pos = 0
-    for raw in names.split(b"\0"):
-        length = len(raw) + 1
-        if pos + length > len(names):  # no final NUL
-            length = len(names) - pos
-        if raw:
-            sizes[package_of(raw.decode("utf-8", "replace"))] += length
-        else:
-            tables["funcnametab padding"] += length
-        pos += length
+    known = dict(zip(map(_NAME, tab.functions), pkg_of_fn, strict=True))
+    tables["funcnametab padding"] += _split_names(names, tab.magic == GO120_MAGIC, known, sizes)
 
     # functab: (entryOff, funcOff) pairs and the end entry, then the _func records.
     functab = base + rel["functab"]
@@ -101,72 +167,40 @@ def _split_pclntab(data: Data, layout: Layout, tab: PclnTab) -> Split:
     funcoffs = values[1 : 2 * nfunc : 2]
     tables["functab end entry"] = 4
     header_size = 44 if tab.magic == GO120_MAGIC else 40
-    npc_at, nfd_at = 28, header_size - 1
     pctab_size = rel["functab"] - rel["pctab"]
-    # (pctab offset → first user's function index) in first-use order; use counts for shared.
-    first_user: dict[int, int] = {}
-    uses: dict[int, int] = defaultdict(int)
-    fd_first: dict[int, int] = {}
-    fd_uses: dict[int, int] = defaultdict(int)
-    record_end = pairs_end
-    u32 = struct.Struct(order + "I")
-    three = struct.Struct(order + "III")
-    prev_start = -1
-    for i in range(nfunc):
-        start = functab + funcoffs[i]
-        if start < prev_start or start + header_size > limit:
-            raise GoMetadataError(f"pclntab _func {i} lies outside the table or out of order")
-        prev_start = start
-        npcdata = u32.unpack_from(data, start + npc_at)[0]
-        nfuncdata = data[start + nfd_at]
-        end = start + header_size + 4 * (npcdata + nfuncdata)
-        if end > limit:
-            raise GoMetadataError(f"pclntab _func {i} runs past the table")
-        pkg = pkg_of_fn[i]
-        # The record, its pcdata/funcdata offsets and the alignment before the next record.
-        nxt = functab + funcoffs[i + 1] if i + 1 < nfunc else end
-        sizes[pkg] += 8 + (max(nxt, end) - start)
-        record_end = max(record_end, nxt, end)
-        offs = list(three.unpack_from(data, start + 16))
-        if npcdata:
-            offs += u32_array(
-                bytes(data[start + header_size : start + header_size + 4 * npcdata]), order
-            )
-        for off in offs:
-            if off:
-                if off >= pctab_size:
-                    raise GoMetadataError(f"pclntab _func {i} points past the pctab")
-                uses[off] += 1
-                if off not in first_user:
-                    first_user[off] = i
-        if nfuncdata:
-            at = end - 4 * nfuncdata
-            for off in u32_array(bytes(data[at:end]), order):
-                if off != 0xFFFFFFFF:
-                    fd_uses[off] += 1
-                    if off not in fd_first:
-                        fd_first[off] = i
+    rec = _records(data, functab, limit, funcoffs, header_size, order, numpy)
+    if rec.pc.offsets and rec.pc.offsets[-1] >= pctab_size:
+        bad = min(
+            o for off, o in zip(rec.pc.offsets, rec.pc.owners, strict=True) if off >= pctab_size
+        )
+        raise GoMetadataError(f"pclntab _func {bad} points past the pctab")
+    # The record, its pcdata/funcdata offsets and the alignment before the next record, plus
+    # the function's functab pair; records of a run of functions of one package are contiguous.
+    for lo, hi in _runs(pkg_of_fn):
+        sizes[pkg_of_fn[lo]] += 8 * (hi - lo) + rec.starts[hi] - rec.starts[lo]
+    record_end = max(pairs_end, rec.starts[-1])
     # The gap between the pair table and the first record is alignment.
     if nfunc:
-        first = functab + funcoffs[0]
-        tables["functab padding"] += max(0, first - pairs_end)
+        if rec.starts[0] < pairs_end:
+            raise GoMetadataError("pclntab _func 0 overlaps the functab pairs")
+        tables["functab padding"] += rec.starts[0] - pairs_end
     # pctab: each table runs to the next referenced offset.
-    shared = _first_users(sizes, pkg_of_fn, first_user, uses, 0, pctab_size)
-    tables["pctab unreferenced"] = min(first_user, default=pctab_size)
+    shared = _attribute_blobs(sizes, pkg_of_fn, rec.pc, len(rec.pc.offsets), pctab_size)
+    tables["pctab unreferenced"] = rec.pc.offsets[0] if rec.pc.offsets else pctab_size
     # Since Go 1.26 the funcdata blobs (go:func.*) and runtime.findfunctab follow the records
     # inside the table: go:func.* from the next aligned offset, findfunctab (4 bytes a 4 KiB
     # bucket plus one byte a 256-byte subbucket of text) at the very end.
-    if nfunc and limit - record_end > 0 and fd_first:
+    if nfunc and limit - record_end > 0 and rec.fd.offsets:
         span = values[2 * nfunc] - values[0]
         ff_size = 4 * (-(-span // 4096)) + -(-span // 256)
         gofunc = record_end + (-(record_end - base) % 8)
         ff_start = limit - ff_size
         if gofunc <= ff_start:
             region = ff_start - gofunc
-            inside = {off: i for off, i in fd_first.items() if off < region}
-            fd_use = {off: n for off, n in fd_uses.items() if off < region}
-            tables["funcdata padding"] = (gofunc - record_end) + min(inside, default=region)
-            shared += _first_users(sizes, pkg_of_fn, inside, fd_use, 0, region)
+            inside = bisect_left(rec.fd.offsets, region)  # blobs that start inside it
+            first = rec.fd.offsets[0] if inside else region
+            tables["funcdata padding"] = (gofunc - record_end) + first
+            shared += _attribute_blobs(sizes, pkg_of_fn, rec.fd, inside, region)
             tables["runtime.findfunctab"] = ff_size
             record_end = limit
     tables["after the table"] = max(0, limit - record_end)
@@ -175,28 +209,306 @@ def _split_pclntab(data: Data, layout: Layout, tab: PclnTab) -> Split:
         sections=(sec.name,) if sec is not None else ("pclntab",),
         size=size,
         packages=packages_of(sizes),
-        tables=tuple(TableSize(k, v) for k, v in tables.items() if v),
+        tables=tuple(
+            TableSize(k, v, unexplained=k == "after the table") for k, v in tables.items() if v
+        ),
         shared=shared,
     )
 
 
-def _first_users(
-    sizes: dict[str, int],
-    pkg_of_fn: list[str],
-    first_user: dict[int, int],
-    uses: dict[int, int],
-    start: int,
-    stop: int,
+def _split_names(names: bytes, modern: bool, known: dict[str, str], sizes: dict[str, int]) -> int:
+    """Add each NUL-terminated name of the funcnametab to its package; return the bytes of
+    empty names (padding). A last name without its NUL counts its bytes only.
+
+    ``known`` maps the functions' names to their packages (decoded the same way); the names
+    only inline trees use get theirs here.
+    """
+    parts = names.split(b"\0")
+    texts = names.decode("utf-8", "replace").split("\0")
+    if len(texts) != len(parts):
+        texts = [p.decode("utf-8", "replace") for p in parts]
+    missing = [t for t in texts if t not in known]
+    known.update(zip(missing, import_paths(missing, modern), strict=True))
+    packages = list(map(known.__getitem__, texts))
+    # Name k covers len(k) + 1 bytes: the byte offset of name k is ends[k].
+    ends = list(map(add, accumulate(map(len, parts), initial=0), count()))
+    ends[-1] = len(names)  # the last part has no NUL after it
+    for lo, hi in _runs(packages):
+        sizes[packages[lo]] += ends[hi] - ends[lo]
+    # Empty names (runs of NULs) went to "" above: they are padding, one byte each.
+    padding = parts.count(b"") - (parts[-1] == b"")
+    sizes[NO_PACKAGE] -= padding
+    return padding
+
+
+def _runs(keys: list[str]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each run of equal consecutive keys."""
+    if not keys:
+        return []
+    cuts = [0, *compress(count(1), map(ne, keys, islice(keys, 1, None))), len(keys)]
+    return list(zip(cuts, islice(cuts, 1, None), strict=False))
+
+
+def _attribute_blobs(
+    sizes: dict[str, int], pkg_of_fn: list[str], refs: _Refs, stop_index: int, stop: int
 ) -> int:
-    """Attribute blobs laid back to back (each to the next referenced offset, the last to
-    ``stop``) to their first user's package; return the bytes of blobs with several users."""
-    ordered = sorted(first_user)
-    shared = 0
-    for k, off in enumerate(ordered):
-        if off < start:
-            continue
-        end = ordered[k + 1] if k + 1 < len(ordered) else stop
-        sizes[pkg_of_fn[first_user[off]]] += end - off
-        if uses[off] > 1:
-            shared += end - off
-    return shared
+    """Attribute the blobs ``refs.offsets[:stop_index]``, laid back to back (each to the next
+    referenced offset, the last to ``stop``), to their first user's package; return the
+    bytes of blobs with several users."""
+    ordered = refs.offsets[:stop_index]
+    if not ordered:
+        return 0
+    lengths = list(map(sub, chain(islice(ordered, 1, None), (stop,)), ordered))
+    owners = list(map(pkg_of_fn.__getitem__, islice(refs.owners, stop_index)))
+    total = list(accumulate(lengths, initial=0))
+    for lo, hi in _runs(owners):  # the linker lays blobs out in first-use order: few runs
+        sizes[owners[lo]] += total[hi] - total[lo]
+    return sum(compress(lengths, map(lt, repeat(1), refs.uses)))
+
+
+def _records(
+    data: Data,
+    functab: int,
+    limit: int,
+    funcoffs: array[int],
+    header_size: int,
+    order: str,
+    numpy: bool | None = None,
+) -> _Records:
+    """Read every ``_func`` record's extent and the blobs it refers to.
+
+    ``numpy`` forces (True) or forbids (False) the numpy reader; None picks it for large
+    tables when numpy can be imported.
+    """
+    nfunc = len(funcoffs)
+    if not nfunc:
+        return _Records([functab], _Refs([], [], []), _Refs([], [], []))
+    if not all(map(le, funcoffs, islice(funcoffs, 1, None))):
+        bad = next(i for i in range(1, nfunc) if funcoffs[i] < funcoffs[i - 1])
+        raise GoMetadataError(f"pclntab _func {bad} lies outside the table or out of order")
+    if functab + funcoffs[-1] + header_size > limit:
+        bad = next(i for i in range(nfunc) if functab + funcoffs[i] + header_size > limit)
+        raise GoMetadataError(f"pclntab _func {bad} lies outside the table or out of order")
+    if numpy is None:
+        numpy = nfunc >= NUMPY_MIN_FUNCS or "numpy" in sys.modules
+    if numpy and not functab % 4 and not any(map((3).__and__, funcoffs)):
+        try:
+            return _records_numpy(data, functab, limit, funcoffs, header_size, order)
+        except ImportError:
+            pass
+    if not functab % 4 and not any(map((3).__and__, funcoffs)):
+        return _records_words(data, functab, limit, funcoffs, header_size, order)
+    return _records_one_by_one(data, functab, limit, funcoffs, header_size, order)
+
+
+def _records_words(
+    data: Data, functab: int, limit: int, funcoffs: array[int], header_size: int, order: str
+) -> _Records:
+    """:func:`_records` in plain Python over one word array: a slice a record and field."""
+    nfunc = len(funcoffs)
+    words = u32_array(bytes(data[functab : limit - (limit - functab) % 4]), order)
+    head = header_size >> 2
+    rs = list(map(rshift, funcoffs, repeat(2)))  # the word where each record starts
+    npcdata = list(map(words.__getitem__, map(add, rs, repeat(7))))
+    last = map(words.__getitem__, map(add, rs, repeat(head - 1)))
+    if order == "<":  # nfuncdata is the 4th byte of the word (funcID, flag, pad, nfuncdata)
+        last = map(rshift, last, repeat(24))
+    nfuncdata = list(map(and_, last, repeat(0xFF)))
+    pc_start = list(map(add, rs, repeat(head)))  # pcdata follow the header
+    fd_start = list(map(add, pc_start, npcdata))  # funcdata follow the pcdata
+    fd_stop = list(map(add, fd_start, nfuncdata))
+    if max(fd_stop) > len(words):
+        bad = next(i for i, stop in enumerate(fd_stop) if stop > len(words))
+        raise GoMetadataError(f"pclntab _func {bad} runs past the table")
+    if not all(map(le, fd_stop, islice(rs, 1, None))):
+        bad = next(i for i in range(nfunc - 1) if rs[i + 1] < fd_stop[i])
+        raise GoMetadataError(f"pclntab _func {bad} overlaps the next one")
+    starts = [functab + off for off in funcoffs]
+    starts.append(functab + 4 * fd_stop[-1])
+    get = words.__getitem__
+    fixed = map(get, map(slice, map(add, rs, repeat(4)), map(add, rs, repeat(7))))
+    pcdata = map(get, map(slice, pc_start, fd_start))
+    pc_offs = list(chain.from_iterable(chain.from_iterable(zip(fixed, pcdata, strict=True))))
+    pc_funcs = list(chain.from_iterable(map(repeat, range(nfunc), map(add, npcdata, repeat(3)))))
+    fd_offs = list(chain.from_iterable(map(get, map(slice, fd_start, fd_stop))))
+    fd_funcs = list(chain.from_iterable(map(repeat, range(nfunc), nfuncdata)))
+    return _Records(starts, _refs(pc_offs, pc_funcs, 0), _refs(fd_offs, fd_funcs, _NO_FUNCDATA))
+
+
+def _records_numpy(
+    data: Data, functab: int, limit: int, funcoffs: array[int], header_size: int, order: str
+) -> _Records:
+    """:func:`_records` with numpy: the records as one word array, gathered by index arrays.
+
+    Raises ImportError when numpy is missing. Records must be 4-byte aligned.
+    """
+    import numpy as np
+
+    nfunc = len(funcoffs)
+    raw = bytes(data[functab : limit - (limit - functab) % 4])
+    words = np.frombuffer(raw, dtype=np.dtype("<u4" if order == "<" else ">u4"))
+    offs = np.frombuffer(funcoffs.tobytes(), dtype=np.uint32).astype(np.int64)
+    rs = offs >> 2  # the word where each record starts
+    head = header_size >> 2
+    npcdata = words[rs + 7].astype(np.int64)
+    last = words[rs + head - 1]  # funcID, flag, pad, nfuncdata: nfuncdata is the 4th byte
+    nfuncdata = ((last >> 24) if order == "<" else last).astype(np.int64) & 0xFF
+    pc_start = rs + head  # pcdata follow the header, funcdata the pcdata
+    fd_start = pc_start + npcdata
+    ends = (fd_start + nfuncdata) * 4
+    past = ends > len(words) * 4
+    if past.any():
+        raise GoMetadataError(f"pclntab _func {int(past.argmax())} runs past the table")
+    overlap = offs[1:] < ends[:-1]
+    if overlap.any():
+        raise GoMetadataError(f"pclntab _func {int(overlap.argmax())} overlaps the next one")
+    starts: list[int] = (offs + functab).tolist()
+    starts.append(functab + int(ends[-1]))
+    funcs = np.arange(nfunc)
+
+    def refs(first: Any, counts: Any, gap: int, none: int) -> _Refs:
+        """The blobs at words ``first + k`` for k < counts, skipping ``gap`` words after 3."""
+        at = np.cumsum(counts) - counts
+        within = np.arange(int(counts.sum())) - np.repeat(at, counts)
+        if gap:
+            within += np.where(within >= 3, gap, 0)
+        values = words[np.repeat(first, counts) + within]
+        users = np.repeat(funcs, counts)
+        # The first index of each offset (a stable sort) is its first reference.
+        offsets, index, uses = np.unique(values, return_index=True, return_counts=True)
+        keep = offsets != none
+        return _Refs(offsets[keep].tolist(), users[index[keep]].tolist(), uses[keep].tolist())
+
+    # pcsp, pcfile, pcln (words 4-6), then the pcdata after the header; then the funcdata.
+    pc = refs(rs + 4, npcdata + 3, head - 7, 0)
+    fd = refs(fd_start, nfuncdata, 0, _NO_FUNCDATA)
+    return _Records(starts, pc, fd)
+
+
+def _records_one_by_one(
+    data: Data, functab: int, limit: int, funcoffs: array[int], header_size: int, order: str
+) -> _Records:
+    """:func:`_records` in plain Python, one record at a time (records not 4-byte aligned)."""
+    u32 = struct.Struct(order + "I")
+    three = struct.Struct(order + "III")
+    starts: list[int] = []
+    pc_offs: list[int] = []
+    pc_funcs: list[int] = []
+    fd_offs: list[int] = []
+    fd_funcs: list[int] = []
+    nfunc = len(funcoffs)
+    for i in range(nfunc):
+        start = functab + funcoffs[i]
+        npcdata = u32.unpack_from(data, start + 28)[0]
+        nfuncdata = data[start + header_size - 1]
+        end = start + header_size + 4 * (npcdata + nfuncdata)
+        if end > limit:
+            raise GoMetadataError(f"pclntab _func {i} runs past the table")
+        if i + 1 < nfunc and functab + funcoffs[i + 1] < end:
+            raise GoMetadataError(f"pclntab _func {i} overlaps the next one")
+        starts.append(start)
+        offs = list(three.unpack_from(data, start + 16))
+        at = start + header_size
+        offs += u32_array(bytes(data[at : at + 4 * npcdata]), order)
+        pc_offs += offs
+        pc_funcs += repeat(i, len(offs))
+        fds = u32_array(bytes(data[end - 4 * nfuncdata : end]), order)
+        fd_offs += fds
+        fd_funcs += repeat(i, len(fds))
+        if i + 1 == nfunc:
+            starts.append(end)
+    return _Records(starts, _refs(pc_offs, pc_funcs, 0), _refs(fd_offs, fd_funcs, _NO_FUNCDATA))
+
+
+def _refs(offsets: list[int], funcs: list[int], none: int) -> _Refs:
+    """The distinct offsets (``none`` dropped) with their first user and use count."""
+    # Built from the end, so the first user's entry is the one that stays.
+    first = dict(zip(reversed(offsets), reversed(funcs), strict=True))
+    first.pop(none, None)
+    ordered = sorted(first)
+    uses = Counter(offsets)
+    return _Refs(
+        ordered,
+        list(map(first.__getitem__, ordered)),
+        list(map(uses.__getitem__, ordered)),
+    )
+
+
+# -- .go.func (Go 1.27+) ------------------------------------------------------------------------
+
+#: Go 1.27 gives the closure descriptors their own section: ``.go.func`` (ELF; inside relro
+#: ``.data.rel.ro.go.func`` when position independent), ``__go_func`` (Mach-O).
+GOFUNC_SECTIONS = (".go.func", ".data.rel.ro.go.func", "__go_func")
+_MODULE_SECTIONS = (".go.module", "__go_module")
+#: Word index of ``moduledata.minpc`` and ``moduledata.text`` (runtime/symtab.go: pcHeader, six
+#: slices of three words, findfunctab, minpc, maxpc, text).
+_MINPC_WORD, _TEXT_WORD = 20, 22
+
+
+def split_gofunc(data: Data, layout: Layout, tab: PclnTab) -> Split | None:
+    """The ``.go.func`` section split by package; None when the binary has none (Go < 1.27).
+
+    Raises GoMetadataError when the section lies outside the file.
+    """
+    sec = layout.section(*GOFUNC_SECTIONS)
+    if sec is None or not sec.file_size:
+        return None
+    if sec.end > len(data):
+        raise GoMetadataError(f"{sec.name} runs past the end of the file")
+    try:
+        return _split_gofunc(data, layout, tab, sec)
+    except (struct.error, IndexError, ValueError, OverflowError) as exc:
+        raise GoMetadataError(f"{sec.name} is corrupt: {exc}") from None
+
+
+def _split_gofunc(data: Data, layout: Layout, tab: PclnTab, sec: Part) -> Split:
+    ptr = tab.ptr_size
+    order = "<" if layout.little_endian else ">"
+    count_ = sec.file_size // ptr
+    words = word_array(bytes(data[sec.offset : sec.offset + count_ * ptr]), ptr, order)
+    index = {f.entry: i for i, f in enumerate(tab.functions)}
+    sizes: dict[str, int] = defaultdict(int)
+    tables: dict[str, int] = defaultdict(int)
+    best: list[int | None] = []
+    for text in _text_starts(data, layout, tab):
+        found = [index.get(w - text) for w in words]
+        if not best or sum(f is not None for f in found) > sum(f is not None for f in best):
+            best = found
+    if not best:
+        best = [None] * len(words)
+    for fn in best:
+        if fn is None:
+            tables["funcval to no function"] += ptr
+        else:
+            sizes[tab.functions[fn].package] += ptr
+    tables["trailing bytes"] = sec.file_size - count_ * ptr
+    return Split(
+        sections=(sec.name,),
+        size=sec.file_size,
+        packages=packages_of(sizes),
+        tables=tuple(TableSize(k, v) for k, v in tables.items() if v),
+    )
+
+
+def _text_starts(data: Data, layout: Layout, tab: PclnTab) -> list[int]:
+    """Candidate addresses of ``runtime.text`` (function entries are offsets from it): the
+    ``moduledata.text`` word when the module data is found and agrees with the pclntab, and
+    the start of the text section (they are the same unless an external linker put C first).
+    """
+    out: list[int] = []
+    module = layout.section(*_MODULE_SECTIONS)
+    pcln = layout.section(".gopclntab", "__gopclntab")
+    ptr = tab.ptr_size
+    if module is not None and pcln is not None and module.file_size >= (_TEXT_WORD + 1) * ptr:
+        order = "<" if layout.little_endian else ">"
+        raw = bytes(data[module.offset : module.offset + (_TEXT_WORD + 1) * ptr])
+        if len(raw) == (_TEXT_WORD + 1) * ptr:
+            md = word_array(raw, ptr, order)
+            header = pcln.address + (tab.offset - pcln.offset)
+            first = tab.functions[0].entry if tab.functions else 0
+            if md[0] == header and md[_MINPC_WORD] == md[_TEXT_WORD] + first:
+                out.append(md[_TEXT_WORD])
+    text = layout.section(".text", "__text")
+    if text is not None and text.address not in out:
+        out.append(text.address)
+    return out

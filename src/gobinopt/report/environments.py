@@ -102,8 +102,10 @@ def _find(
 ) -> VariantRecord | None:
     for r in records:
         fields = r.spec.fields()
-        if r.ok and r.spec.environment == environment and all(
-            fields.get(k) == v for k, v in want.items()
+        if (
+            r.ok
+            and r.spec.environment == environment
+            and all(fields.get(k) == v for k, v in want.items())
         ):
             return r
     return None
