@@ -192,3 +192,79 @@ def test_by_package_table_shows_every_column_and_the_attributed_share(builder: B
         f"{runtime.total:,}",
     ]
     assert "pclntab: filetab" in res.stdout
+
+
+#: Unstripped builds where nearly every byte must be attributed (issue 11: >= 95 %).
+FULL_VARIANTS = ("hello", "http", "withdep", "hello-pie", "http-cgo-pie", "cgo", "hello-trimpath")
+
+
+def _attributed_once(ex_path: str) -> tuple[float, int, int]:
+    """(share, attributed + unexplained bytes, file size) of a full explain."""
+    ex = explain(ex_path, savings=False, attribute=True)
+    a = ex.attribution
+    assert a is not None
+    for split in (a.pclntab, a.symbols, a.types, a.data, a.dwarf):
+        if split is not None:
+            assert split.total == split.size
+    return a.share, a.to_packages + a.to_tables + a.unexplained, a.file_size
+
+
+@pytest.mark.parametrize("variant", FULL_VARIANTS)
+def test_unstripped_builds_are_attributed_at_least_95_percent_once(
+    builder: Builder, variant: str
+) -> None:
+    """An unstripped build has >= 95 % of its bytes attributed to a package or a named table,
+    and no byte is counted twice (attributed plus unexplained is at most the file)."""
+    share, counted, size = _attributed_once(str(builder.build(ELF_VARIANTS[variant])))
+    assert share >= 0.95, f"{variant}: {share:.3f}"
+    assert counted <= size
+
+
+@pytest.mark.parametrize("variant", ["hello-windows", "hello-darwin-arm64"])
+def test_cross_builds_are_attributed_at_least_95_percent_once(
+    builder: Builder, variant: str
+) -> None:
+    """Windows (PE) and macOS (Mach-O) builds are attributed like ELF ones: >= 95 %, once."""
+    from conftest import CROSS_VARIANTS
+
+    share, counted, size = _attributed_once(str(builder.build(CROSS_VARIANTS[variant])))
+    assert share >= 0.95, f"{variant}: {share:.3f}"
+    assert counted <= size
+
+
+@pytest.mark.parametrize("flags", [(), ("-ldflags=-s -w",), ("-buildmode=pie",)])
+def test_go127_is_attributed_once_with_go_func_in_data(
+    builder: Builder, flags: tuple[str, ...]
+) -> None:
+    """A Go 1.27 build's .go.func words land in the data column (split by the function they
+    name) and .go.type in the types column, each byte once."""
+    path = go127(builder, *flags)
+    ex = explain(str(path), savings=False, attribute=True)
+    a = ex.attribution
+    assert a is not None and a.types is not None
+    assert any(s.endswith(".go.type") for s in a.types.sections), a.types.sections
+    gofunc = ex.layout.section(".go.func", ".data.rel.ro.go.func")
+    if gofunc is not None and gofunc.file_size:
+        assert a.data is not None and gofunc.name in a.data.sections
+    assert a.to_packages + a.to_tables + a.unexplained <= a.file_size
+    if not flags:
+        assert a.share >= 0.95
+
+
+@pytest.mark.parametrize("variant", ["hello-sw-X", "hello-stripped", "cgo-stripped"])
+def test_stripped_builds_attribute_all_code_pclntab_and_types(
+    builder: Builder, variant: str
+) -> None:
+    """Stripped, every byte of Go code, of the pclntab and of the type descriptors is
+    attributed: the code column sums to the Go code, the pclntab split to its section, and the
+    type split exists with nothing unexplained in it."""
+    ex = explain(str(builder.build(ELF_VARIANTS[variant])), savings=False, attribute=True)
+    a = ex.attribution
+    assert a is not None and ex.code is not None
+    assert sum(p.code for p in a.packages) == ex.code.go_code
+    section = ex.layout.section(".gopclntab")
+    assert a.pclntab is not None and section is not None
+    assert a.pclntab.total == a.pclntab.size == section.file_size
+    assert a.types is not None and a.types.total == a.types.size
+    assert not [t for t in a.types.tables if t.unexplained or "not reached" in t.name]
+    assert a.to_packages + a.to_tables + a.unexplained <= a.file_size

@@ -6,14 +6,17 @@ moduledata, stripped or not), data (:mod:`~gobinopt.golang.datasyms`, by the sym
 the data sections), the symbol tables (:mod:`~gobinopt.golang.symtab`) and DWARF
 (:mod:`~gobinopt.golang.dwarf_split`) — and no byte is in two areas:
 
-- the data split leaves out the pclntab (its own split) and, on Go 1.27, ``.go.func`` when the
-  pclntab reader splits it by function;
+- the data split leaves out the pclntab (its own split) and Go 1.27's ``.go.func`` (the closure
+  descriptors, one word each, split by the function each points at and added to the data
+  column);
 - the type descriptors are one ``type:*`` carrier in the symbol table (the linker leaves each
   ``type:`` symbol out), so the data split's "type descriptors (type:*)" bytes (plus a Go 1.27
   ``.go.type`` section's unnamed leading word) are replaced by the moduledata walk's split of the
   same region when the two agree on its size; otherwise the symbol view stands, with a note;
 - Go runtime metadata sections no split covers (``.typelink`` on stripped files, ``.go.module``)
-  are named tables, whole.
+  are named tables, whole; so are the file's own structures — headers, notes and the dynamic
+  linking sections (``.rela.dyn``, ``.dynsym``, the PE import and relocation tables) — by
+  name. Padding, gaps and non-Go code stay unattributed.
 """
 
 from __future__ import annotations
@@ -29,13 +32,17 @@ from gobinopt.golang.attribution import Split, TableSize, packages_of
 from gobinopt.golang.datasyms import split_data
 from gobinopt.golang.dwarf_split import split_dwarf_by_functions
 from gobinopt.golang.interface import BuildInfo
-from gobinopt.golang.pclntab_split import split_pclntab
+from gobinopt.golang.pclntab_split import split_gofunc, split_pclntab
 from gobinopt.golang.symtab import read_symbols, split_symbols
 from gobinopt.golang.typedesc import split_types_why
 
 _TEXT_NAMES = (".text", "__text")
 #: The data split's name for the symbol-table carrier of every type descriptor.
 TYPE_CARRIER = "type descriptors (type:*)"
+#: The moduledata walk's name for the pointer-size word at ``runtime.types``.
+LEADING_WORD = "runtime.types"
+#: Categories of whole parts that are named file structures, attributed as tables by name.
+STRUCTURES = (Category.DYNAMIC, Category.NOTES, Category.HEADERS)
 
 
 def attribute_by_package(
@@ -78,16 +85,21 @@ def attribute_by_package(
                 "DWARF",
                 lambda: split_dwarf_by_functions(data, layout, tab.functions, text_address),
             )
+        attempt("gofunc", ".go.func", lambda: split_gofunc(data, layout, tab))
     modern = pclntab is None or pclntab.layout == "1.20+"
     attempt("symbols", "symbol table", lambda: split_symbols(data, layout, modern))
+    gofunc = splits.pop("gofunc", None)
     try:
-        by_symbol = split_data(data, layout, modern)
+        exclude = frozenset(gofunc.sections if gofunc is not None else ())
+        by_symbol = split_data(data, layout, modern, exclude)
     except GoMetadataError as exc:
         by_symbol = None
         notes.append(f"data sections not split by package: {exc.message}")
     if by_symbol is not None:
         splits["data"] = by_symbol.data
         splits["types"] = _types(splits.get("types"), by_symbol.types, notes)
+    if gofunc is not None:
+        splits["data"] = combine(splits.get("data"), gofunc)
     return _assemble(layout, code, splits)
 
 
@@ -109,17 +121,43 @@ def _epclntab(data: bytes | mmap.mmap, layout: Layout) -> int | None:
     return None
 
 
+def combine(first: Split | None, second: Split) -> Split:
+    """Two splits of disjoint bytes as one (packages summed, tables side by side)."""
+    if first is None:
+        return second
+    sizes: dict[str, int] = defaultdict(int)
+    for name, size in (*first.packages, *second.packages):
+        sizes[name] += size
+    return Split(
+        sections=tuple(dict.fromkeys((*first.sections, *second.sections))),
+        size=first.size + second.size,
+        packages=packages_of(sizes),
+        tables=(*first.tables, *second.tables),
+        shared=first.shared + second.shared,
+    )
+
+
 def _types(walked: Split | None, by_symbol: Split, notes: list[str]) -> Split:
     """The symbol view of the type metadata with its carrier replaced by the moduledata walk's
     split of the same bytes (when both measure them alike)."""
     if walked is None:
         return by_symbol
     carrier = {TYPE_CARRIER, *(f"{name}: unnamed" for name in walked.sections)}
-    replaced = [t for t in by_symbol.tables if t.name in carrier]
-    if sum(t.size for t in replaced) != walked.size:
+    carved = sum(t.size for t in by_symbol.tables if t.name in carrier)
+    lead = sum(t.size for t in walked.tables if t.name == LEADING_WORD)
+    if carved == walked.size - lead and lead:
+        # The carrier starts after runtime.types' own word, which a symbol already covers.
+        walked = Split(
+            sections=walked.sections,
+            size=walked.size - lead,
+            packages=walked.packages,
+            tables=tuple(t for t in walked.tables if t.name != LEADING_WORD),
+            shared=walked.shared,
+        )
+    elif carved != walked.size:
         notes.append(
-            f"type descriptors: the symbol table's carrier ({sum(t.size for t in replaced):,} "
-            f"bytes) and the moduledata walk ({walked.size:,} bytes) disagree; by symbol kept"
+            f"type descriptors: the symbol table's carrier ({carved:,} bytes) and the "
+            f"moduledata walk ({walked.size:,} bytes) disagree; by symbol kept"
         )
         return by_symbol
     sizes: dict[str, int] = defaultdict(int)
@@ -150,9 +188,13 @@ def _assemble(
         for t in split.tables
     ]
     covered = {s for sp in splits.values() if sp is not None for s in sp.sections}
-    for part in layout.sections():
-        if part.category is Category.GO_METADATA and part.file_size and part.name not in covered:
+    for part in layout.parts:
+        if not part.file_size or part.name in covered:
+            continue
+        if part.category is Category.GO_METADATA:
             tables.append(TableSize(part.name, part.file_size))
+        elif part.category in STRUCTURES:
+            tables.append(TableSize(f"{part.category.value}: {part.name}", part.file_size))
     packages = sorted(
         (PackageBytes(name, **cols) for name, cols in rows.items()),
         key=lambda p: (-p.total, p.name),

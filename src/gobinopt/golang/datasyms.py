@@ -154,8 +154,13 @@ class _Range:
     mapped: bool
 
 
-def split_data(data: Data, layout: Layout, modern: bool = True) -> DataSplits | None:
+def split_data(
+    data: Data, layout: Layout, modern: bool = True, exclude: frozenset[str] = frozenset()
+) -> DataSplits | None:
     """The data sections split by symbol into type metadata and data; None without symbols.
+
+    Sections named in ``exclude`` are left out (another reader splits them: Go 1.27's
+    ``.go.func`` by the functions its words point at).
 
     None also when the table defines no symbol (a Mach-O ``-s`` build keeps only its imports).
 
@@ -166,7 +171,8 @@ def split_data(data: Data, layout: Layout, modern: bool = True) -> DataSplits | 
     if syms is None or not syms.addresses:
         return None
     try:
-        return _split(_ranges(layout, syms), syms, layout, modern)
+        ranges = [r for r in _ranges(layout, syms) if r.section not in exclude]
+        return _split(ranges, syms, layout, modern)
     except (IndexError, ValueError, OverflowError) as exc:
         raise GoMetadataError(f"symbol table is corrupt: {exc}") from None
 
