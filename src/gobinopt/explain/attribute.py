@@ -15,8 +15,9 @@ the data sections), the symbol tables (:mod:`~gobinopt.golang.symtab`) and DWARF
   same region when the two agree on its size; otherwise the symbol view stands, with a note;
 - Go runtime metadata sections no split covers (``.typelink`` on stripped files, ``.go.module``)
   are named tables, whole; so are the file's own structures — headers, notes and the dynamic
-  linking sections (``.rela.dyn``, ``.dynsym``, the PE import and relocation tables) — by
-  name. Padding, gaps and non-Go code stay unattributed.
+  linking sections (``.rela.dyn``, ``.dynsym``, the PE import and relocation tables) and PE's
+  exception table (``.pdata``, ``.xdata``) — by name. Padding, gaps and non-Go code stay
+  unattributed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import mmap
 from collections import defaultdict
 from collections.abc import Callable
 
-from gobinopt.binary import Category, Layout
+from gobinopt.binary import Category, Format, Layout
 from gobinopt.explain.interface import Attribution, CodeAttribution, PackageBytes
 from gobinopt.golang import GoMetadataError, PclnTab
 from gobinopt.golang.attribution import Split, TableSize, packages_of
@@ -41,6 +42,9 @@ _TEXT_NAMES = (".text", "__text")
 TYPE_CARRIER = "type descriptors (type:*)"
 #: The moduledata walk's name for the pointer-size word at ``runtime.types``.
 LEADING_WORD = "runtime.types"
+#: PE's exception directory (``RUNTIME_FUNCTION`` entries) and the unwind info they point at:
+#: file structures no symbol names, attributed as tables by name.
+PE_UNWIND = (".pdata", ".xdata")
 #: Categories of whole parts that are named file structures, attributed as tables by name.
 STRUCTURES = (Category.DYNAMIC, Category.NOTES, Category.HEADERS)
 
@@ -90,7 +94,7 @@ def attribute_by_package(
     attempt("symbols", "symbol table", lambda: split_symbols(data, layout, modern))
     gofunc = splits.pop("gofunc", None)
     try:
-        exclude = frozenset(gofunc.sections if gofunc is not None else ())
+        exclude = frozenset((*(gofunc.sections if gofunc is not None else ()), *PE_UNWIND))
         by_symbol = split_data(data, layout, modern, exclude)
     except GoMetadataError as exc:
         by_symbol = None
@@ -195,6 +199,8 @@ def _assemble(
             tables.append(TableSize(part.name, part.file_size))
         elif part.category in STRUCTURES:
             tables.append(TableSize(f"{part.category.value}: {part.name}", part.file_size))
+        elif part.name in PE_UNWIND and layout.format is Format.PE:
+            tables.append(TableSize(f"exception table: {part.name}", part.file_size))
     packages = sorted(
         (PackageBytes(name, **cols) for name, cols in rows.items()),
         key=lambda p: (-p.total, p.name),
