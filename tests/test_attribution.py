@@ -268,3 +268,24 @@ def test_stripped_builds_attribute_all_code_pclntab_and_types(
     assert a.types is not None and a.types.total == a.types.size
     assert not [t for t in a.types.tables if t.unexplained or "not reached" in t.name]
     assert a.to_packages + a.to_tables + a.unexplained <= a.file_size
+
+
+def test_pe_pclntab_ends_at_epclntab_stripped_or_not(builder: Builder) -> None:
+    """PE keeps the pclntab inside .rdata: stripped (-s) or not, its split ends at
+    runtime.epclntab (moduledata or symbol) and is the same split, ending with findfunctab."""
+    from conftest import CROSS_VARIANTS
+
+    full = explain(
+        str(builder.build(CROSS_VARIANTS["hello-windows"])), savings=False, attribute=True
+    )
+    bare = explain(
+        str(builder.build(CROSS_VARIANTS["hello-windows-s"])), savings=False, attribute=True
+    )
+    assert full.attribution is not None and bare.attribution is not None
+    a, b = full.attribution.pclntab, bare.attribution.pclntab
+    assert a is not None and b is not None
+    assert a == b
+    tables = {t.name: t.size for t in a.tables}
+    assert "after the table" not in tables and tables["runtime.findfunctab"] > 0
+    rdata = full.layout.section(".rdata")
+    assert rdata is not None and a.size < rdata.file_size

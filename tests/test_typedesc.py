@@ -19,7 +19,13 @@ from gobinopt.binary import map_file, read_layout
 from gobinopt.binary.interface import Layout
 from gobinopt.golang import GoMetadataError, read_buildinfo, read_pclntab
 from gobinopt.golang.attribution import Split
-from gobinopt.golang.typedesc import _Walker, find_moduledata, split_types, split_types_why
+from gobinopt.golang.typedesc import (
+    _Gaps,
+    _Walker,
+    find_moduledata,
+    split_types,
+    split_types_why,
+)
 from test_toolchains import provision
 
 SW = ("-ldflags=-s -w",)
@@ -190,6 +196,27 @@ def test_plugin_type_symbols_are_exactly_the_walked_items(
         assert walker.items.get(off, 0) - off == size, (hex(off), name, size)
     matched = sum(1 for off in walker.items if off in in_region)
     assert matched == len(in_region)
+
+
+@pytest.mark.parametrize("release", ["1.26", "1.27"])
+def test_gaps_kept_during_the_walk_equal_the_gaps_of_the_final_items(
+    builder: Builder, release: str
+) -> None:
+    """The gaps between items, kept up to date as each gap pass adds items (and as Go 1.26's
+    trailing closures are dropped), equal the gaps computed afresh from the final items."""
+    spec = Spec("httpserver", SW, go=go127() if release == "1.27" else "")
+    walker, split = walked(builder.build(spec))
+    assert_exact(split)
+    kept = walker.gaps
+    fresh = _Gaps.of(walker, sorted(walker.items))
+    assert kept is not None and not kept.overlap and not fresh.overlap
+    assert (kept.lo, kept.hi, kept.first, kept.last) == (
+        fresh.lo,
+        fresh.hi,
+        fresh.first,
+        fresh.last,
+    )
+    assert kept.dirty & set(kept.lo) == fresh.dirty
 
 
 # -- formats and versions ---------------------------------------------------------------------

@@ -35,7 +35,7 @@ from gobinopt.golang.dwarf_split import split_dwarf_by_functions
 from gobinopt.golang.interface import BuildInfo
 from gobinopt.golang.pclntab_split import split_gofunc, split_pclntab
 from gobinopt.golang.symtab import read_symbols, split_symbols
-from gobinopt.golang.typedesc import split_types_why
+from gobinopt.golang.typedesc import find_moduledata, split_types_why
 
 _TEXT_NAMES = (".text", "__text")
 #: The data split's name for the symbol-table carrier of every type descriptor.
@@ -70,7 +70,7 @@ def attribute_by_package(
 
     if pclntab is not None:
         tab = pclntab
-        end = _epclntab(data, layout)
+        end = _epclntab(data, layout, tab)
         attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab, end=end))
         go_version = buildinfo.go_version if buildinfo is not None else None
 
@@ -104,19 +104,33 @@ def attribute_by_package(
         splits["types"] = _types(splits.get("types"), by_symbol.types, notes)
     if gofunc is not None:
         splits["data"] = combine(splits.get("data"), gofunc)
-    return _assemble(layout, code, splits)
+    attribution = _assemble(layout, code, splits, structures=True)
+    counted = attribution.to_packages + attribution.to_tables + attribution.unexplained
+    if counted > layout.file_size:
+        # A damaged header claims bytes the Go readers also find (e_ehsize past .text): the
+        # file's structures are then left out rather than counted twice.
+        notes.append(
+            f"file structures overlap Go data ({counted - layout.file_size:,} bytes); "
+            "headers and dynamic-linking sections are not counted"
+        )
+        attribution = _assemble(layout, code, splits, structures=False)
+    return attribution
 
 
-def _epclntab(data: bytes | mmap.mmap, layout: Layout) -> int | None:
+def _epclntab(data: bytes | mmap.mmap, layout: Layout, tab: PclnTab) -> int | None:
     """The file offset of ``runtime.epclntab`` when the pclntab has no section of its own (PE
-    keeps it inside ``.rdata``) and the symbol table says where it ends."""
+    keeps it inside ``.rdata``): from the symbol table, else from ``runtime.moduledata``."""
     if layout.section(".gopclntab", "__gopclntab") is not None:
         return None
+    address: int | None = None
     try:
         syms = read_symbols(data, layout)
+        address = syms.find("runtime.epclntab") if syms is not None else None
+        if address is None:
+            found = find_moduledata(data, layout, tab)
+            address = None if isinstance(found, str) or not found.epclntab else found.epclntab
     except GoMetadataError:
         return None
-    address = syms.find("runtime.epclntab") if syms is not None else None
     if address is None:
         return None
     for part in layout.sections():
@@ -177,7 +191,7 @@ def _types(walked: Split | None, by_symbol: Split, notes: list[str]) -> Split:
 
 
 def _assemble(
-    layout: Layout, code: CodeAttribution | None, splits: dict[str, Split | None]
+    layout: Layout, code: CodeAttribution | None, splits: dict[str, Split | None], structures: bool
 ) -> Attribution:
     rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for p in code.packages if code is not None else ():
@@ -197,6 +211,8 @@ def _assemble(
             continue
         if part.category is Category.GO_METADATA:
             tables.append(TableSize(part.name, part.file_size))
+        elif not structures:
+            continue
         elif part.category in STRUCTURES:
             tables.append(TableSize(f"{part.category.value}: {part.name}", part.file_size))
         elif part.name in PE_UNWIND and layout.format is Format.PE:

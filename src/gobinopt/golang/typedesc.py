@@ -47,16 +47,26 @@ package names mapped to paths through the named types (ambiguous names: the firs
 An itab goes to its concrete type's package. Named tables: ``runtime.types`` (the leading
 skip), ``type equality/hash closures``, ``alignment padding`` (zero bytes shorter than a
 pointer before an aligned item) and ``type data (not reached)`` (anything else).
+
+**Speed.** A large binary has tens of thousands of descriptors and names, so the region is read
+in place from the mapped file (never copied), the walk is one loop with the descriptor decoding
+inline (precompiled ``struct.Struct`` readers, plain names recorded without a call, decoded
+offsets not queued twice), and the gap passes and the attribution work on whole lists with
+C-level iterators: the gaps between items are found once from the sorted items, then kept up to
+date as a pass adds items; gaps of zero bytes only are never trial-parsed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
 import struct
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import add, gt, lt, not_, sub
 
 from gobinopt.binary.interface import Format, Layout, Part
 from gobinopt.golang.attribution import NO_PACKAGE, Data, Split, TableSize, packages_of
@@ -90,9 +100,18 @@ _MODULEDATA_SECTIONS = (
     ".data",
     "__data",
 )
+#: The table of region bytes the walk did not reach (unexplained, not attributed).
+NOT_REACHED = "type data (not reached)"
 _TYPE_SECTIONS = (".go.type", "__go_type")
 _QUALIFIER = re.compile(r"(?<![\w\-.~%/])([\w\-~%]+)\.(?=[^\W\d])")
 _SYNTAX = frozenset(("map", "chan", "func", "struct", "interface", "noalg", "go"))
+_NONZERO = re.compile(rb"[^\x00]")
+#: A name's flag byte and a one-byte length as one little-endian word: a plain name (flags
+#: at most exported/embedded, no tag, no package path; length < 128) has none of these bits.
+_U16 = struct.Struct("<H")
+_PLAIN = 0x80F6
+#: The kind of a name item (compared by identity in the walk's hot path).
+_NAME = "name"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +132,9 @@ class ModuleTypes:
     typedesclen: int = 0
     itaboffset: int = 0
     itabsize: int = 0
+    #: ``epclntab``: the end of the pclntab (where PE's ``.rdata`` holds it, its only end mark
+    #: once the symbol table is stripped).
+    epclntab: int = 0
 
 
 def split_types(
@@ -130,6 +152,10 @@ def split_types_why(
     data: Data, layout: Layout, tab: PclnTab, go_version: str | None = None
 ) -> tuple[Split | None, str]:
     """:func:`split_types` and, when it gives None, a one-line reason for a note."""
+    # The walk makes tens of thousands of small tuples and lists that all live until the split
+    # is made: cyclic garbage collections during it would only scan them (5-10 % of the time).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         found = find_moduledata(data, layout, tab, go_version)
         if isinstance(found, str):
@@ -137,6 +163,9 @@ def split_types_why(
         return _Walker(data, layout, tab, found).split(), ""
     except (struct.error, IndexError, ValueError, OverflowError, KeyError) as exc:
         raise GoMetadataError(f"type descriptors are corrupt: {exc}") from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 # -- moduledata ---------------------------------------------------------------------------------
@@ -234,7 +263,7 @@ def _decode_moduledata(
         ):
             return None
         return ModuleTypes(
-            "1.27", at, text, types, etypes, (), (), typedesclen, itaboffset, itabsize
+            "1.27", at, text, types, etypes, (), (), typedesclen, itaboffset, itabsize, m[44]
         )
     etypes = m[38]
     tl_ptr, tl_len, tl_cap = m[45], m[46], m[47]
@@ -255,14 +284,18 @@ def _decode_moduledata(
         if off is None or off + ptr * il_len > len(data):
             return None
         itabs = struct.unpack_from(order + ("Q" if ptr == 8 else "I") * il_len, data, off)
-    return ModuleTypes("1.26", at, text, types, etypes, typelinks, itabs)
+    return ModuleTypes("1.26", at, text, types, etypes, typelinks, itabs, epclntab=m[41])
 
 
 # -- the walk -----------------------------------------------------------------------------------
 
 
 class _Walker:
-    """Descriptors, names and closures of one region, found by a worklist over references."""
+    """Descriptors, names and closures of one region, found by a worklist over references.
+
+    The region is read in place (``blob`` is the mapped file, region offset ``r`` at file
+    offset ``fo + r``): nothing of it is copied.
+    """
 
     def __init__(self, data: Data, layout: Layout, tab: PclnTab, md: ModuleTypes) -> None:
         self.md = md
@@ -273,26 +306,33 @@ class _Walker:
         if start is None:
             raise GoMetadataError("moduledata types address is not in the file")
         size = md.etypes - md.types
-        self.blob = bytes(data[start : start + size])
-        if len(self.blob) != size:
+        if size and start + size > len(data):
             raise GoMetadataError("type descriptor region runs past the end of the file")
+        self.blob = data
+        self.fo = start
         self.base = md.types
         self.size = size
         pw = "Q" if p == 8 else "I"
         self.pw = pw
         self.word = struct.Struct(order + pw)
+        self.words2 = struct.Struct(order + 2 * pw)
+        self.words3 = struct.Struct(order + 3 * pw)
+        self.words4 = struct.Struct(order + 4 * pw)
         # abi.Type: Size_, PtrBytes, Hash, TFlag, Align_, FieldAlign_, Kind_, Equal, GCData,
         # Str, PtrToThis.
         self.header = struct.Struct(order + pw + pw + "IBBBB" + pw + pw + "ii")
         self.hsize = self.header.size
+        # The same, only TFlag, Kind_, Equal, Str and PtrToThis.
+        self.head = struct.Struct(f"{order}{2 * p + 4}xB2xB{pw}{p}xii")
         self.uncommon = struct.Struct(order + "iHHI")
         self.i32 = struct.Struct(order + "i")
         self.u16x2 = struct.Struct(order + "HH")
         self.map_words = 7 if md.layout == "1.26" else 10
-        # Item starts (offsets into the region) → (end, what, key). what: "type", "name",
-        # "closure", "itab"; key: type offset for "type"/"itab"/"closure", a name's role.
+        # Item starts (offsets into the region) → end; kind: "type", "name", "closure", "itab".
         self.items: dict[int, int] = {}
         self.kind: dict[int, str] = {}
+        #: The end of the last item that is not a closure.
+        self.types_end = 0
         self.types: dict[int, tuple[int, int, int]] = {}  # off → (tflag, kind, str)
         self.named_pkg: dict[int, str] = {}  # named type off → PkgPath text
         self.children: dict[int, list[int]] = {}
@@ -300,15 +340,40 @@ class _Walker:
         self.pkgpath_names: set[int] = set()
         self.closures: set[int] = set()
         self.itab_type: dict[int, int] = {}
+        #: Name starts in the order they were found.
+        self.names: list[int] = []
+        #: Name start → its embedded package path nameOff, for the names that have one.
+        self.name_pkgoff: dict[int, int] = {}
+        #: The item starts in order when a gap pass began (with ``starts_new`` merged in).
         self.starts: list[int] = []
+        self.starts_new: list[int] = []
+        self.gaps: _Gaps | None = None
+        self.texts: dict[int, str] = {}
         self.varlen = self._varlen_funcs(tab)
 
     def _varlen_funcs(self, tab: PclnTab) -> frozenset[int]:
-        out = set()
-        for fn in tab.functions:
-            if fn.name in ("runtime.memequal_varlen", "runtime.memhash_varlen"):
-                out.add(self.md.text + fn.entry)
-        return frozenset(out)
+        text = self.md.text
+        wanted = ("runtime.memequal_varlen", "runtime.memhash_varlen")
+        return frozenset(text + fn.entry for fn in tab.functions if fn.name in wanted)
+
+    def probe(self) -> _Walker:
+        """A throwaway walker over the same region with no items yet (for trial parses)."""
+        probe = _Walker.__new__(_Walker)
+        probe.__dict__.update(self.__dict__)
+        probe.items = {}
+        probe.kind = {}
+        probe.types_end = 0
+        probe.types = {}
+        probe.named_pkg = {}
+        probe.children = {}
+        probe.str_owner = {}
+        probe.pkgpath_names = set()
+        probe.closures = set()
+        probe.itab_type = {}
+        probe.names = []
+        probe.name_pkgoff = {}
+        probe.gaps = None
+        return probe
 
     # -- references -----------------------------------------------------------------------------
 
@@ -327,17 +392,23 @@ class _Walker:
             return False
         self.items[start] = end
         self.kind[start] = what
+        if what != "closure" and end > self.types_end:
+            self.types_end = end
         return True
 
     def name_size(self, off: int) -> tuple[int, int]:
         """(encoded size, embedded package path nameOff or 0) of the name at ``off``."""
         blob = self.blob
-        flags = blob[off]
+        at = self.fo + off
+        flags = blob[at]
         if flags & 0xF0:
             raise GoMetadataError(f"name at +{off:#x} has unknown flag bits {flags:#x}")
-        pos = off + 1
-        length, pos = self._uvarint(pos)
-        pos += length
+        length = blob[at + 1]
+        if length < 0x80:
+            pos = at + 2 + length
+        else:
+            length, pos = self._uvarint(at + 1)
+            pos += length
         if flags & 2:
             tag, pos = self._uvarint(pos)
             pos += tag
@@ -345,11 +416,12 @@ class _Walker:
         if flags & 4:
             pkg = self.i32.unpack_from(blob, pos)[0]
             pos += 4
-        if pos > self.size:
+        if pos - self.fo > self.size:
             raise GoMetadataError(f"name at +{off:#x} runs past the type region")
-        return pos - off, pkg
+        return pos - at, pkg
 
     def _uvarint(self, pos: int) -> tuple[int, int]:
+        """The uvarint at file offset ``pos`` and the file offset after it."""
         blob = self.blob
         value = shift = 0
         while True:
@@ -374,8 +446,13 @@ class _Walker:
                 raise GoMetadataError(f"nameOff {off:#x} points at a {self.kind[off]}")
             return
         size, pkg = self.name_size(off)
-        self.add(off, off + size, "name")
+        end = off + size
+        self.items[off] = end
+        self.kind[off] = "name"
+        self.names.append(off)
+        self.types_end = max(self.types_end, end)
         if pkg:
+            self.name_pkgoff[off] = pkg
             self.name(pkg, pkgpath=True)
 
     def name_ptr(self, addr: int, pkgpath: bool = False) -> None:
@@ -386,139 +463,252 @@ class _Walker:
             self.name(off, pkgpath, pointer=True)
 
     def text(self, off: int) -> str:
-        """The text of the name at ``off``."""
-        length, pos = self._uvarint(off + 1)
-        return self.blob[pos : pos + length].decode("utf-8", "replace")
+        """The text of the name at ``off`` (memoised: names are shared)."""
+        text = self.texts.get(off)
+        if text is None:
+            length, pos = self._uvarint(self.fo + off + 1)
+            text = self.texts[off] = bytes(self.blob[pos : pos + length]).decode("utf-8", "replace")
+        return text
 
     # -- descriptors ----------------------------------------------------------------------------
 
-    def descriptor(self, off: int, work: list[int]) -> None:
-        """Decode the descriptor at ``off``: record its extent, queue its references."""
-        blob, p, h = self.blob, self.ptr, self.hsize
-        if off % p:
-            raise GoMetadataError(f"type descriptor at +{off:#x} is misaligned")
-        (_, _, _, tflag, _, _, kind, equal, _, str_off, ptr_to_this) = self.header.unpack_from(
-            blob, off
-        )
-        word = self.word.unpack_from
-        children: list[int] = []
-        extra = 0  # the field/in-out/imethod array after the uncommon type
-        if kind <= 16 or kind in (STRING, UNSAFE_POINTER):
-            if kind == 0:
-                raise GoMetadataError(f"type descriptor at +{off:#x} has kind 0")
-            base = h
-        elif kind == ARRAY:
-            base = h + 3 * p
-            children += (word(blob, off + h)[0], word(blob, off + h + p)[0])
-        elif kind == CHAN:
-            base = h + 2 * p
-            children.append(word(blob, off + h)[0])
-        elif kind in (POINTER, SLICE):
-            base = h + p
-            children.append(word(blob, off + h)[0])
-        elif kind == FUNC:
-            base = h + p if p == 8 else h + 4
-            nin, nout = self.u16x2.unpack_from(blob, off + h)
-            count = nin + (nout & 0x7FFF)
-            extra = count * p
-            at = off + base + (16 if tflag & TFLAG_UNCOMMON else 0)
-            if at + extra > self.size:
-                raise GoMetadataError(f"func type at +{off:#x} runs past the region")
-            children += struct.unpack_from(f"{self.order}{count}{self.pw}", blob, at)
-        elif kind == MAP:
-            base = h + self.map_words * p + p
-            children += (word(blob, off + h)[0], word(blob, off + h + p)[0])
-            children.append(word(blob, off + h + 2 * p)[0])
-            self.closure(word(blob, off + h + 3 * p)[0])
-        elif kind == STRUCT:
-            base = h + 4 * p
-            self.name_ptr(word(blob, off + h)[0], pkgpath=True)
-            fptr, flen = word(blob, off + h + p)[0], word(blob, off + h + 2 * p)[0]
-            extra = flen * 3 * p
-            at = self.rel(fptr) if flen else 0
-            if flen and (at < 0 or at + extra > self.size):
-                raise GoMetadataError(f"struct type at +{off:#x} has fields outside the region")
-            fields = struct.unpack_from(f"{self.order}{3 * flen}{self.pw}", blob, at)
-            for i in range(0, 3 * flen, 3):
-                self.name_ptr(fields[i])
-                children.append(fields[i + 1])
-        elif kind == INTERFACE:
-            base = h + 4 * p
-            self.name_ptr(word(blob, off + h)[0], pkgpath=True)
-            mptr, mlen = word(blob, off + h + p)[0], word(blob, off + h + 2 * p)[0]
-            extra = mlen * 8
-            at = self.rel(mptr) if mlen else 0
-            if mlen and (at < 0 or at + extra > self.size):
-                raise GoMetadataError(f"interface at +{off:#x} has methods outside the region")
-            ims = struct.unpack_from(f"{self.order}{2 * mlen}i", blob, at)
-            for i in range(0, 2 * mlen, 2):
-                self.name(ims[i])
-                if ims[i + 1] > 0:
-                    work.append(ims[i + 1])
-        else:
-            raise GoMetadataError(f"type descriptor at +{off:#x} has unknown kind {kind}")
-        size = base + extra
-        if tflag & TFLAG_UNCOMMON:
-            u = off + base
-            pkg_off, mcount, _, moff = self.uncommon.unpack_from(blob, u)
-            size += 16 + mcount * 16
-            if mcount and moff != base + 16 + extra - base:
-                raise GoMetadataError(f"type at +{off:#x} has its methods at an odd offset")
-            self.name(pkg_off, pkgpath=True)
-            if tflag & TFLAG_NAMED:
-                self.named_pkg[off] = self.text(pkg_off) if pkg_off > 0 else ""
-            ms = struct.unpack_from(f"{self.order}{4 * mcount}i", blob, u + moff)
-            for i in range(0, 4 * mcount, 4):
-                self.name(ms[i])
-                if ms[i + 1] > 0:
-                    work.append(ms[i + 1])
-        elif tflag & TFLAG_NAMED:
-            self.named_pkg[off] = ""
-        self.add(off, off + size, "type")
-        self.types[off] = (tflag, kind, str_off)
-        rel_children = []
-        for c in children:
-            if c:
-                r = self.rel(c)
-                if r < 0:
-                    raise GoMetadataError(f"type at +{off:#x} points outside the type region")
-                rel_children.append(r)
-                work.append(r)
-        self.children[off] = rel_children
-        self.name(str_off)
-        if str_off > 0:
-            self.str_owner.setdefault(str_off, off)
-        if ptr_to_this > 0:
-            work.append(ptr_to_this)
-        self.closure(equal)
-
     def closure(self, addr: int) -> None:
         """An equality/hash closure in the region: one word, two for the *_varlen ones."""
-        off = self.rel(addr)
-        if off < 0 or off in self.items:
+        off = addr - self.base
+        if not addr or off < 0 or off >= self.size or off in self.items:
             return
         if off % self.ptr:
             raise GoMetadataError(f"closure at +{off:#x} is misaligned")
-        fn = self.word.unpack_from(self.blob, off)[0]
+        fn = self.word.unpack_from(self.blob, self.fo + off)[0]
         size = 2 * self.ptr if fn in self.varlen else self.ptr
         self.add(off, off + size, "closure")
         self.closures.add(off)
 
-    def walk(self, work: list[int]) -> None:
-        seen = self.types
+    def walk(self, work: list[int], follow: bool = True) -> None:
+        """Decode the descriptors at the offsets in ``work`` and every one they reference (only
+        the first when not ``follow``): record their extents, queue their references.
+
+        One loop with the descriptor decoding inline: it runs for every type of the binary.
+        Offsets already decoded are not queued again.
+        """
+        blob, fo, p, h = self.blob, self.fo, self.ptr, self.hsize
+        items, kinds, types = self.items, self.kind, self.types
+        region, base_addr, order, pw = self.size, self.base, self.order, self.pw
+        head = self.head.unpack_from
+        word = self.word.unpack_from
+        words2 = self.words2.unpack_from
+        words3 = self.words3.unpack_from
+        words4 = self.words4.unpack_from
+        u16x2 = self.u16x2.unpack_from
+        uncommon = self.uncommon.unpack_from
+        name, name_ptr, closure = self.name, self.name_ptr, self.closure
+        new_name = self.names.append
+        named_pkg, children_of, str_owner = self.named_pkg, self.children, self.str_owner
+        pkgpath_names, texts = self.pkgpath_names, self.texts
+        map_base = h + self.map_words * p + p
+        func_base = h + p if p == 8 else h + 4
+        push = work.append
+        kind_of = kinds.get
+        u16 = _U16.unpack_from
+        tend = 0  # the furthest end recorded here (self.types_end takes the maximum)
         while work:
             off = work.pop()
-            if off in seen:
+            if off in types:
                 continue
-            if off <= 0 or off >= self.size:
+            if off <= 0 or off >= region:
                 raise GoMetadataError(f"typeOff {off:#x} points outside the type region")
-            self.descriptor(off, work)
+            if off % p:
+                raise GoMetadataError(f"type descriptor at +{off:#x} is misaligned")
+            at0 = fo + off
+            tflag, kind, equal, str_off, ptr_to_this = head(blob, at0)
+            extra = 0  # the field/in-out/imethod array after the uncommon type
+            if kind == STRUCT:
+                base = h + 4 * p
+                pkgpath, fptr, flen = words3(blob, at0 + h)
+                if pkgpath and kind_of(pkgpath - base_addr) is _NAME:
+                    pkgpath_names.add(pkgpath - base_addr)
+                else:
+                    name_ptr(pkgpath, pkgpath=True)
+                extra = flen * 3 * p
+                at = fptr - base_addr if flen else 0
+                if flen and (not fptr or at < 0 or at >= region or at + extra > region):
+                    raise GoMetadataError(f"struct type at +{off:#x} has fields outside the region")
+                fields = struct.unpack_from(f"{order}{3 * flen}{pw}", blob, fo + at)
+                for a in fields[::3]:
+                    if a:
+                        n = a - base_addr
+                        k = kind_of(n)
+                        if k is _NAME:
+                            continue
+                        if (
+                            k is None
+                            and 0 < n < region
+                            and not (v := u16(blob, fo + n)[0]) & _PLAIN
+                        ):
+                            # A new plain name (no tag, no package path, a one-byte length):
+                            # name() inline.
+                            end = n + 2 + (v >> 8)
+                            if end > region:
+                                raise GoMetadataError(f"name at +{n:#x} runs past the type region")
+                            items[n] = end
+                            kinds[n] = _NAME
+                            new_name(n)
+                            if end > tend:  # noqa: PLR1730 (max() costs a call per item)
+                                tend = end
+                        else:
+                            name_ptr(a)
+                children = fields[1::3]
+            elif kind in (POINTER, SLICE):
+                base = h + p
+                children = word(blob, at0 + h)
+            elif kind == FUNC:
+                base = func_base
+                nin, nout = u16x2(blob, at0 + h)
+                count = nin + (nout & 0x7FFF)
+                extra = count * p
+                at = off + base + (16 if tflag & TFLAG_UNCOMMON else 0)
+                if at + extra > region:
+                    raise GoMetadataError(f"func type at +{off:#x} runs past the region")
+                children = struct.unpack_from(f"{order}{count}{pw}", blob, fo + at)
+            elif kind <= 16 or kind in (STRING, UNSAFE_POINTER):
+                if kind == 0:
+                    raise GoMetadataError(f"type descriptor at +{off:#x} has kind 0")
+                base = h
+                children = ()
+            elif kind == ARRAY:
+                base = h + 3 * p
+                children = words2(blob, at0 + h)
+            elif kind == INTERFACE:
+                base = h + 4 * p
+                pkgpath, mptr, mlen = words3(blob, at0 + h)
+                name_ptr(pkgpath, pkgpath=True)
+                extra = mlen * 8
+                at = mptr - base_addr if mlen else 0
+                if mlen and (not mptr or at < 0 or at >= region or at + extra > region):
+                    raise GoMetadataError(f"interface at +{off:#x} has methods outside the region")
+                ims = struct.unpack_from(f"{order}{2 * mlen}i", blob, fo + at)
+                for n in ims[::2]:
+                    if n > 0 and n in items:
+                        if kinds[n] != "name":
+                            raise GoMetadataError(f"nameOff {n:#x} points at a {kinds[n]}")
+                    else:
+                        name(n)
+                work += [t for t in ims[1::2] if t > 0 and t not in types]
+                children = ()
+            elif kind == MAP:
+                base = map_base
+                key, elem, group, hasher = words4(blob, at0 + h)
+                children = (key, elem, group)
+                c = hasher - base_addr
+                if hasher and 0 <= c < region and c not in items:
+                    closure(hasher)
+            elif kind == CHAN:
+                base = h + 2 * p
+                children = word(blob, at0 + h)
+            else:
+                raise GoMetadataError(f"type descriptor at +{off:#x} has unknown kind {kind}")
+            size = base + extra
+            if tflag & TFLAG_UNCOMMON:
+                pkg_off, mcount, _, moff = uncommon(blob, at0 + base)
+                size += 16 + mcount * 16
+                if mcount and moff != 16 + extra:
+                    raise GoMetadataError(f"type at +{off:#x} has its methods at an odd offset")
+                if pkg_off > 0 and kind_of(pkg_off) is _NAME:
+                    pkgpath_names.add(pkg_off)
+                else:
+                    name(pkg_off, pkgpath=True)
+                if tflag & TFLAG_NAMED:
+                    if pkg_off > 0:
+                        text = texts.get(pkg_off)
+                        named_pkg[off] = self.text(pkg_off) if text is None else text
+                    else:
+                        named_pkg[off] = ""
+                if mcount:
+                    ms = struct.unpack_from(f"{order}{4 * mcount}i", blob, at0 + base + moff)
+                    for n in ms[::4]:
+                        if n > 0:
+                            k = kind_of(n)
+                            if k is _NAME:
+                                continue
+                            if (
+                                k is None
+                                and n < region
+                                and not (v := u16(blob, fo + n)[0]) & _PLAIN
+                            ):
+                                end = n + 2 + (v >> 8)  # a new plain name, as above
+                                if end > region:
+                                    raise GoMetadataError(
+                                        f"name at +{n:#x} runs past the type region"
+                                    )
+                                items[n] = end
+                                kinds[n] = _NAME
+                                new_name(n)
+                                if end > tend:  # noqa: PLR1730 (max() costs a call per item)
+                                    tend = end
+                                continue
+                        name(n)
+                    work += [t for t in ms[1::4] if t > 0 and t not in types]
+                elif off + base + moff > region:
+                    raise GoMetadataError(f"type at +{off:#x} has its methods outside the region")
+            elif tflag & TFLAG_NAMED:
+                named_pkg[off] = ""
+            end = off + size
+            if end > region:
+                raise GoMetadataError(f"type at +{off:#x} runs outside the type region")
+            old = items.get(off)
+            if old is None:
+                items[off] = end
+                kinds[off] = "type"
+                if end > tend:  # noqa: PLR1730 (max() costs a call per item)
+                    tend = end
+            elif old != end or kinds[off] != "type":
+                raise GoMetadataError(f"type at +{off:#x} overlaps another item")
+            types[off] = (tflag, kind, str_off)
+            rel_children = []
+            for c in children:
+                if c:
+                    r = c - base_addr
+                    rel_children.append(r)
+                    if r not in types:  # decoded ones are inside the region
+                        if r < 0 or r >= region:
+                            raise GoMetadataError(
+                                f"type at +{off:#x} points outside the type region"
+                            )
+                        push(r)
+            children_of[off] = rel_children
+            # Its string: the name at Str (new ones mostly plain: no tag, no package path).
+            n = str_off
+            if n > 0:
+                k = kind_of(n)
+                if k is _NAME:
+                    pass
+                elif k is None and n < region and not (v := u16(blob, fo + n)[0]) & _PLAIN:
+                    end = n + 2 + (v >> 8)
+                    if end > region:
+                        raise GoMetadataError(f"name at +{n:#x} runs past the type region")
+                    items[n] = end
+                    kinds[n] = _NAME
+                    new_name(n)
+                    if end > tend:  # noqa: PLR1730 (max() costs a call per item)
+                        tend = end
+                else:
+                    name(n)
+                str_owner.setdefault(n, off)
+            elif n:
+                name(n)
+            if ptr_to_this > 0 and ptr_to_this not in types:
+                push(ptr_to_this)
+            c = equal - base_addr
+            if equal and 0 <= c < region and c not in items:
+                closure(equal)
+            if not follow:
+                break
+        self.types_end = max(self.types_end, tend)
 
     def itab(self, off: int, work: list[int]) -> int:
         """Record the itab at ``off`` (inside the region); return its size."""
         p = self.ptr
-        inter, typ = struct.unpack_from(self.order + 2 * self.pw, self.blob, off)
-        fun0 = self.word.unpack_from(self.blob, off + 3 * p)[0]
+        inter, typ, _, fun0 = self.words4.unpack_from(self.blob, self.fo + off)
         i_off, t_off = self.rel(inter), self.rel(typ)
         if i_off < 0 or t_off < 0:
             raise GoMetadataError(f"itab at +{off:#x} points outside the type region")
@@ -526,7 +716,7 @@ class _Walker:
         self.walk(work)
         if self.types[i_off][1] != INTERFACE:
             raise GoMetadataError(f"itab at +{off:#x} names a non-interface")
-        nmethods = self.word.unpack_from(self.blob, i_off + self.hsize + 2 * p)[0]
+        nmethods = self.word.unpack_from(self.blob, self.fo + i_off + self.hsize + 2 * p)[0]
         size = 4 * p + (max(nmethods, 1) - 1) * p if fun0 else 4 * p
         self.add(off, off + size, "itab")
         self.itab_type[off] = t_off
@@ -542,7 +732,9 @@ class _Walker:
             for addr in md.itablinks:
                 r = self.rel(addr)
                 if r >= 0:  # Go 1.26 itabs are SRODATA: inside [types, etypes), past the types
-                    inter, typ = struct.unpack_from(self.order + 2 * self.pw, self.blob, r)
+                    if r + 2 * p > self.size:
+                        raise GoMetadataError(f"itab at +{r:#x} runs past the type region")
+                    inter, typ = self.words2.unpack_from(self.blob, self.fo + r)
                     work += (self.rel(inter), self.rel(typ))
             self.walk(work)
         else:
@@ -567,34 +759,78 @@ class _Walker:
 
     def inside(self, off: int) -> bool:
         """Whether ``off`` falls strictly inside an item known when this gap pass began."""
-        k = bisect_right(self.starts, off) - 1
-        return k >= 0 and self.starts[k] < off < self.items[self.starts[k]]
-
-    def _types_end(self) -> int:
-        return max((e for s, e in self.items.items() if self.kind[s] != "closure"), default=0)
+        if self.starts_new:
+            # Sorting two sorted runs is a merge.
+            self.starts = sorted(self.starts + self.starts_new)
+            self.starts_new = []
+        starts = self.starts
+        k = bisect_right(starts, off) - 1
+        return k >= 0 and starts[k] < off < self.items[starts[k]]
 
     def _drop_outside(self) -> None:
         """Go 1.26: closures past the last descriptor or name are ``go:funcdesc`` (SGOFUNC)
         symbols laid out after the strings, not type symbols; they are not part of the split."""
-        end = self._types_end()
-        for start in [s for s in self.closures if s >= end]:
+        end = self.types_end
+        dropped = [s for s in self.closures if s >= end]
+        for start in dropped:
             del self.items[start]
             del self.kind[start]
             self.closures.discard(start)
+        if dropped and self.gaps is not None:
+            self.gaps.drop_from(end, self.items)
 
     def fill_gaps(self) -> None:
-        """Parse unreferenced bytes of the size-sorted part in order; walk what they reference."""
+        """Parse unreferenced bytes of the size-sorted part in order; walk what they reference.
+
+        The gaps between the items are kept in a :class:`_Gaps` updated with the items each
+        pass adds. A gap of zero bytes only is skipped: neither a descriptor (its kind would be
+        0) nor a name (its length would be 0) can start in it.
+        """
+        items = self.items
+        first = self._first_start()
+        self.starts = sorted(items)
+        self.starts_new = []
+        gaps = self.gaps = _Gaps.of(self, self.starts)
         for _ in range(8):
             found = False
-            starts = self.starts = sorted(self.items)
-            stop = self.md.itaboffset if self.md.layout == "1.27" else self._types_end()
-            cursor = self._first_start()
-            for start in starts:
-                if start > cursor and cursor < stop:
-                    found |= self._parse_gap(cursor, min(start, stop))
-                cursor = max(cursor, self.items[start])
+            known = len(items)
+            stop = self.md.itaboffset if self.md.layout == "1.27" else self.types_end
+            if gaps.overlap:
+                todo = self._overlapping_gaps(first, stop)
+            else:
+                todo = gaps.to_parse(self, first, stop)
+            for cursor, gap_end in todo:
+                found |= self._parse_gap(cursor, gap_end)
             if not found:
                 return
+            # Dicts keep insertion order: the items this pass added are the last ones.
+            new = sorted(islice(items, known, None))
+            gaps.add(self, new)
+            if gaps.overlap:
+                self.starts, self.starts_new = sorted(items), []
+            else:
+                self.starts_new += new
+
+    def _overlapping_gaps(self, first: int, stop: int) -> list[tuple[int, int]]:
+        """:meth:`_Gaps.to_parse` when items overlap: the cursor is the furthest end so far."""
+        items = self.items
+        starts = self.starts = sorted(items)
+        self.starts_new = []
+        cursors = list(accumulate(chain((first,), map(items.__getitem__, starts)), max))
+        k = bisect_left(cursors, stop, 0, len(starts))
+        cursors, starts = cursors[:k], starts[:k]
+        mask = list(map(lt, cursors, starts))
+        lo = list(compress(cursors, mask))
+        hi = list(map(min, compress(starts, mask), repeat(stop)))
+        return self._nonzero(lo, hi)
+
+    def _nonzero(self, lo: list[int], hi: list[int]) -> list[tuple[int, int]]:
+        """The ranges ``[lo[i], hi[i])`` of the region that hold a byte other than zero."""
+        fo = self.fo
+        found = map(
+            _NONZERO.search, repeat(self.blob), map(add, lo, repeat(fo)), map(add, hi, repeat(fo))
+        )
+        return list(compress(zip(lo, hi, strict=True), found))
 
     def _first_start(self) -> int:
         if self.md.layout == "1.27":
@@ -603,13 +839,19 @@ class _Walker:
 
     def _parse_gap(self, pos: int, stop: int) -> bool:
         found = False
+        blob, fo = self.blob, self.fo
         while pos < stop:
             at = self._parse_at(pos, stop)
-            if at < 0 and self.blob[pos] == 0:
+            if at < 0 and blob[fo + pos] == 0:
                 # Zero padding: names are byte-aligned, so what follows is a descriptor at the
                 # next pointer-aligned offset, after zeros only.
                 q = -(-(pos + 1) // self.ptr) * self.ptr
-                while at < 0 and q < stop and q - pos < MAXALIGN and not any(self.blob[pos:q]):
+                while (
+                    at < 0
+                    and q < stop
+                    and q - pos < MAXALIGN
+                    and _NONZERO.search(blob, fo + pos, fo + q) is None
+                ):
                     at = self._parse_at(q, stop, pad=q - pos)
                     q += self.ptr
             if at < 0:
@@ -632,49 +874,87 @@ class _Walker:
             size, pkg = self.name_size(pos)
         except (GoMetadataError, IndexError, struct.error):
             return -1
-        if pos + size > stop or self.blob[pos + 1] == 0:
+        if pos + size > stop or self.blob[self.fo + pos + 1] == 0:
             return -1  # an empty name is zero padding, not a name
-        self.add(pos, pos + size, "name")
+        if self.add(pos, pos + size, "name"):
+            self.names.append(pos)
+            if pkg:
+                self.name_pkgoff[pos] = pkg
         if 0 < pkg < self.size and pkg not in self.items:
             with contextlib.suppress(GoMetadataError):
                 self.name(pkg, pkgpath=True)
         return pos
 
     def attribute(self) -> Split:
-        sizes: dict[str, int] = defaultdict(int)
-        tables: dict[str, int] = defaultdict(int)
         pkg_of_type = self.type_packages()
         name_pkg = self.name_packages(pkg_of_type)
-        starts = sorted(self.items)
-        first = starts[0] if starts else self.size
-        tables["runtime.types"] = first
-        cursor = first
-        p = self.ptr
-        for start in starts:
-            end = self.items[start]
-            if start < cursor:
+        items, blob, fo = self.items, self.blob, self.fo
+        gaps = self.gaps
+        if gaps is None or gaps.overlap:
+            starts = sorted(items)
+            gaps = _Gaps.of(self, starts)
+            if gaps.overlap:
+                ends = list(map(items.__getitem__, starts))
+                start = next(s for e, s in zip(ends, starts[1:], strict=False) if s < e)
                 raise GoMetadataError(f"type items overlap at +{start:#x}")
-            gap = start - cursor
-            if gap:
-                if gap < _align(end - start) and not any(self.blob[cursor:start]):
-                    tables["alignment padding"] += gap
-                else:
-                    tables["type data (not reached)"] += gap
-            what = self.kind[start]
-            size = end - start
-            if what == "type":
-                sizes[pkg_of_type[start]] += size
-            elif what == "name":
-                sizes[name_pkg(start)] += size
-            elif what == "itab":
-                sizes[pkg_of_type[self.itab_type[start]]] += size
-            else:
-                tables["type equality/hash closures"] += size
-            cursor = end
+        # A gap is padding when it is zeros only and shorter than the alignment of the item
+        # after it, else data not reached.
+        lo, hi, dirty = gaps.lo, gaps.hi, gaps.dirty
+        sizes_of_gaps = list(map(sub, hi, lo))
+        item_sizes = map(sub, map(items.__getitem__, hi), hi)
+        aligns = map(_ALIGN.__getitem__, map(min, item_sizes, repeat(MAXALIGN)))
+        short = map(lt, sizes_of_gaps, aligns)
+        is_padding = [ok and c not in dirty for ok, c in zip(short, lo, strict=True)]
+        padding = sum(compress(sizes_of_gaps, is_padding))
+        not_reached = sum(sizes_of_gaps) - padding
+        sizes: dict[str, int] = defaultdict(int)
+        for off in self.types:
+            sizes[pkg_of_type[off]] += items[off] - off
+        for off, typ in self.itab_type.items():
+            sizes[pkg_of_type[typ]] += items[off] - off
+        # Names: package paths, type strings, then the rest (field and method names mostly;
+        # those without a dot in their bytes and no embedded package path name no package).
+        names = set(self.names)
+        paths = names & self.pkgpath_names
+        for off in paths:
+            sizes[_path(self.text(off))] += items[off] - off
+        str_owner = self.str_owner
+        names -= paths
+        owned = names & str_owner.keys()
+        for off in owned:
+            sizes[pkg_of_type[str_owner[off]]] += items[off] - off
+        names -= owned
+        with_path = names & self.name_pkgoff.keys()
+        names -= with_path
+        rest = list(names)
+        dots = map(
+            blob.find, repeat(b"."), map(add, rest, repeat(fo)), [items[o] + fo for o in rest]
+        )
+        plain = [dot < 0 for dot in dots]
+        sizes[NO_PACKAGE] += sum(items[off] - off for off in compress(rest, plain))
+        for off in chain(with_path, compress(rest, map(not_, plain))):
+            sizes[name_pkg(off)] += items[off] - off
+        closures = sum(items[off] - off for off in self.closures)
+        # Tables in the order their first bytes appear (a gap before the item it precedes).
+        order = []
+        if padding:
+            order.append((hi[is_padding.index(True)], 0, "alignment padding", padding))
+        if not_reached:
+            where = hi[is_padding.index(False)]
+            order.append((where, 0, NOT_REACHED, not_reached))
+        if closures:
+            order.append((min(self.closures), 1, "type equality/hash closures", closures))
+        tables: dict[str, int] = defaultdict(int)
+        first = gaps.first if gaps.first >= 0 else self.size
+        tables["runtime.types"] = first
+        for _, _, key, value in sorted(order):
+            tables[key] = value
+        cursor = gaps.last if gaps.first >= 0 else first
+        p = self.ptr
         if self.md.layout == "1.27":
             tail = self.size - cursor
             if tail:
-                key = "alignment padding" if tail < p else "type data (not reached)"
+                key = "alignment padding" if tail < p else NOT_REACHED
                 tables[key] += tail
             size = self.size
             sec = self.layout.section(*_TYPE_SECTIONS)
@@ -687,7 +967,9 @@ class _Walker:
             sections=sections,
             size=size,
             packages=packages_of(sizes),
-            tables=tuple(TableSize(k, v) for k, v in tables.items() if v),
+            tables=tuple(
+                TableSize(k, v, unexplained=k == NOT_REACHED) for k, v in tables.items() if v
+            ),
         )
 
     def _section_at(self, addr: int) -> Part | None:
@@ -698,13 +980,37 @@ class _Walker:
 
     def type_packages(self) -> dict[int, str]:
         """Type offset → import path: PkgPath if named, else the first named component's."""
-        out: dict[int, str] = {}
-        for off, path in self.named_pkg.items():
-            # go.shape is the compiler's pseudo-package of generic shapes: no package's.
-            out[off] = _path(path)
-        for root in self.types:
+        named = self.named_pkg
+        # go.shape is the compiler's pseudo-package of generic shapes: no package's.
+        paths = {path: _path(path) for path in set(named.values())}
+        out = {off: paths[path] for off, path in named.items()}
+        types, all_children = self.types, self.children
+        for root, (_, kind, _) in types.items():
             if root in out:
                 continue
+            kids = all_children.get(root, [])
+            if kind == ARRAY:
+                kids = kids[:1]
+            elif kind == MAP:
+                kids = kids[:2]
+            if kind != INTERFACE and (len(kids) < 2 or len(set(kids)) == len(kids)):
+                # Common case: every component already has its package, so the search below
+                # would take the first non-empty one in string order (with repeated components
+                # it visits them by their last occurrence: left to the search).
+                found = NO_PACKAGE
+                resolved = True
+                for k in kids:
+                    pkg = out.get(k)
+                    if pkg is None:
+                        if k != root:
+                            resolved = False
+                            break
+                    elif pkg:
+                        found = pkg
+                        break
+                if resolved:
+                    out[root] = found
+                    continue
             # Depth-first in string order with an explicit stack; cycles pass through named
             # types (Go has no unnamed recursive types), so a visited set suffices.
             stack = [root]
@@ -713,22 +1019,22 @@ class _Walker:
             while stack:
                 cur = stack.pop()
                 pkg = out.get(cur)
-                if pkg is not None and (cur in self.named_pkg or cur != root):
+                if pkg is not None and (cur in named or cur != root):
                     if pkg:
                         found = pkg
                         break
                     continue
-                kids = self.children.get(cur, [])
-                kind = self.types[cur][1]
-                if kind == ARRAY:
+                kids = all_children.get(cur, [])
+                cur_kind = types[cur][1]
+                if cur_kind == ARRAY:
                     kids = kids[:1]  # Elem; the second pointer is the slice type
-                elif kind == MAP:
+                elif cur_kind == MAP:
                     kids = kids[:2]  # Key, Elem; Group is internal
                 for k in reversed(kids):
                     if k not in seen:
                         seen.add(k)
                         stack.append(k)
-                if kind == INTERFACE:
+                if cur_kind == INTERFACE:
                     for m in reversed(self._imethod_types(cur)):
                         if m not in seen:
                             seen.add(m)
@@ -737,17 +1043,123 @@ class _Walker:
         return out
 
     def _imethod_types(self, off: int) -> list[int]:
-        p, h = self.ptr, self.hsize
-        mptr = self.word.unpack_from(self.blob, off + h + p)[0]
-        mlen = self.word.unpack_from(self.blob, off + h + 2 * p)[0]
+        _, mptr, mlen = self.words3.unpack_from(self.blob, self.fo + off + self.hsize)
         if not mlen:
             return []
         at = self.rel(mptr)
-        ims = struct.unpack_from(f"{self.order}{2 * mlen}i", self.blob, at)
+        ims = struct.unpack_from(f"{self.order}{2 * mlen}i", self.blob, self.fo + at)
         return [t for t in ims[1::2] if t > 0 and t in self.types]
 
     def name_packages(self, pkg_of_type: dict[int, str]) -> _NamePackages:
         return _NamePackages(self, pkg_of_type)
+
+
+@dataclass(slots=True)
+class _Gaps:
+    """The gaps between consecutive items: built once from the sorted items (with C-level
+    iterators), then kept up to date as items are added. Only valid while no two items
+    overlap (``overlap`` says when they do)."""
+
+    #: Gap i is ``[lo[i], hi[i])``: from the end of an item to the start of the next.
+    lo: list[int]
+    hi: list[int]
+    #: ``lo`` of the gaps that hold a byte other than zero.
+    dirty: set[int]
+    #: The start of the first item (-1: no items) and the end of the last.
+    first: int
+    last: int
+    overlap: bool
+
+    @classmethod
+    def of(cls, walker: _Walker, starts: list[int]) -> _Gaps:
+        if not starts:
+            return cls([], [], set(), -1, 0, False)
+        ends = list(map(walker.items.__getitem__, starts))
+        after = starts[1:]
+        mask = list(map(lt, ends, after))
+        lo = list(compress(ends, mask))
+        hi = list(compress(after, mask))
+        dirty = {c for c, _ in walker._nonzero(lo, hi)}
+        return cls(lo, hi, dirty, starts[0], ends[-1], any(map(gt, ends, after)))
+
+    def add(self, walker: _Walker, new: list[int]) -> None:
+        """Take in the items that start at ``new`` (sorted, all of them new)."""
+        items, lo, hi = walker.items, self.lo, self.hi
+        parts: list[tuple[int, int]] = []  # new or shortened gaps (``lo``, first ``hi``)
+        for s in new:
+            e = items[s]
+            if self.overlap or e < s:
+                self.overlap = True
+                return
+            if self.first < 0:
+                self.first, self.last = s, e
+            elif s < self.first:
+                if e > self.first:
+                    self.overlap = True
+                    return
+                if e < self.first:
+                    lo.insert(0, e)
+                    hi.insert(0, self.first)
+                    parts.append((e, self.first))
+                self.first = s
+            elif s >= self.last:
+                if s > self.last:
+                    lo.append(self.last)
+                    hi.append(s)
+                    parts.append((self.last, s))
+                self.last = e
+            else:
+                k = bisect_right(lo, s) - 1
+                if k < 0 or s >= hi[k] or e > hi[k]:
+                    self.overlap = True  # it starts inside an item or runs into the next
+                    return
+                g_lo, g_hi = lo[k], hi[k]
+                self.dirty.discard(g_lo)
+                split = [g for g in ((g_lo, s), (e, g_hi)) if g[0] < g[1]]
+                lo[k : k + 1] = [g[0] for g in split]
+                hi[k : k + 1] = [g[1] for g in split]
+                parts += split
+        # A gap may have been split again since: check each by its ``lo``, as it is now.
+        now = [
+            c for c in {g[0] for g in parts} if (i := bisect_left(lo, c)) < len(lo) and lo[i] == c
+        ]
+        ends = [hi[bisect_left(lo, c)] for c in now]
+        self.dirty.update(c for c, _ in walker._nonzero(now, ends))
+
+    def drop_from(self, end: int, items: dict[int, int]) -> None:
+        """Forget the items that started at or after ``end`` (all of them since deleted)."""
+        if self.overlap:
+            return
+        m = bisect_left(self.hi, end)
+        if m < len(self.lo):
+            cut = self.lo[m]
+            self.dirty = {c for c in self.dirty if c < cut}
+        del self.lo[m:], self.hi[m:]
+        if not items:
+            self.first, self.last = -1, 0
+        else:
+            self.last = max(items.values())
+
+    def to_parse(self, walker: _Walker, first: int, stop: int) -> list[tuple[int, int]]:
+        """The gaps a pass of :meth:`_Walker.fill_gaps` parses, in order: from the cursor
+        (``first``, then the end of the item before) to the next item's start, before
+        ``stop``, cut at ``stop``, with a byte other than zero."""
+        lo, hi = self.lo, self.hi
+        out = []
+        if self.first >= 0 and walker.items[self.first] < first:
+            return walker._overlapping_gaps(first, stop)  # the cursor is ``first`` for a while
+        # The first item ends at or after ``first``: the cursor before any other item is the
+        # end of the one before it, and the gaps are ours.
+        if self.first > first and first < stop:
+            out += walker._nonzero([first], [min(self.first, stop)])
+        m = bisect_left(lo, stop)
+        for c in sorted(c for c in self.dirty if c < stop):
+            i = bisect_left(lo, c)
+            if i < m - 1 and lo[i] == c:
+                out.append((c, hi[i]))
+        if m:
+            out += walker._nonzero([lo[m - 1]], [min(hi[m - 1], stop)])
+        return out
 
 
 class _NamePackages:
@@ -756,21 +1168,30 @@ class _NamePackages:
     def __init__(self, walker: _Walker, pkg_of_type: dict[int, str]) -> None:
         self.w = walker
         self.pkg_of_type = pkg_of_type
-        # Package name → first import path seen, from named types' strings.
-        self.paths: dict[str, str] = {}
-        for off in sorted(walker.named_pkg):
-            path = pkg_of_type[off]
-            if not path:
-                continue
-            tflag, _, str_off = walker.types[off]
-            if str_off <= 0:
-                continue
-            text = walker.text(str_off)
-            if tflag & TFLAG_EXTRA_STAR:
-                text = text[1:]
-            dot = text.find(".")
-            if dot > 0:
-                self.paths.setdefault(text[:dot], path)
+        self._paths: dict[str, str] | None = None
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """Package name → first import path seen, from named types' strings (made when a
+        name first needs it: most binaries have no such name)."""
+        if self._paths is None:
+            w, pkg_of_type = self.w, self.pkg_of_type
+            paths: dict[str, str] = {}
+            for off in sorted(w.named_pkg):
+                path = pkg_of_type[off]
+                if not path:
+                    continue
+                tflag, _, str_off = w.types[off]
+                if str_off <= 0:
+                    continue
+                text = w.text(str_off)
+                if tflag & TFLAG_EXTRA_STAR:
+                    text = text[1:]
+                dot = text.find(".")
+                if dot > 0:
+                    paths.setdefault(text[:dot], path)
+            self._paths = paths
+        return self._paths
 
     def __call__(self, off: int) -> str:
         w = self.w
@@ -779,7 +1200,7 @@ class _NamePackages:
         owner = w.str_owner.get(off)
         if owner is not None:
             return self.pkg_of_type[owner]
-        _, pkg = w.name_size(off)
+        pkg = w.name_pkgoff.get(off, 0)
         if pkg > 0 and pkg in w.items:
             return _path(w.text(pkg))
         for match in _QUALIFIER.finditer(w.text(off)):
@@ -800,7 +1221,7 @@ class _Trial:
         w = self.w
         try:
             (size_, ptrbytes, _, tflag, align, falign, kind, _, _, str_off, ptt) = (
-                w.header.unpack_from(w.blob, off)
+                w.header.unpack_from(w.blob, w.fo + off)
             )
         except struct.error:
             return 0
@@ -816,21 +1237,10 @@ class _Trial:
             w.name_size(str_off)
         except (GoMetadataError, IndexError, struct.error):
             return 0
-        # A throwaway walker over the same blob checks the whole descriptor decodes and fits.
-        probe = _Walker.__new__(_Walker)
-        for slot in _WALKER_SLOTS:
-            setattr(probe, slot, getattr(w, slot))
-        probe.items = {}
-        probe.kind = {}
-        probe.types = {}
-        probe.named_pkg = {}
-        probe.children = {}
-        probe.str_owner = {}
-        probe.pkgpath_names = set()
-        probe.closures = set()
-        probe.itab_type = {}
+        # A throwaway walker over the same region checks the whole descriptor decodes and fits.
+        probe = w.probe()
         try:
-            probe.descriptor(off, [])
+            probe.walk([off], follow=False)
         except (GoMetadataError, IndexError, struct.error, KeyError):
             return 0
         end = probe.items[off]
@@ -850,27 +1260,6 @@ class _Trial:
         return end - off
 
 
-_WALKER_SLOTS = (
-    "md",
-    "layout",
-    "ptr",
-    "order",
-    "blob",
-    "base",
-    "size",
-    "pw",
-    "word",
-    "header",
-    "hsize",
-    "uncommon",
-    "i32",
-    "u16x2",
-    "map_words",
-    "varlen",
-    "starts",
-)
-
-
 def _path(text: str) -> str:
     """A PkgPath as an import path; ``go.shape`` (the compiler's pseudo-package of generic
     shapes) is no package."""
@@ -882,7 +1271,10 @@ def _path(text: str) -> str:
 def _align(size: int) -> int:
     """The linker's alignment of a symbol without an explicit one (``symalign``): the largest
     power of two not above its size, at most ``Maxalign``."""
-    align = MAXALIGN
-    while align > size and align > 1:
-        align >>= 1
-    return align
+    if size >= MAXALIGN:
+        return MAXALIGN
+    return 1 << (size.bit_length() - 1) if size > 0 else 1
+
+
+#: ``_align`` of the sizes up to ``MAXALIGN``.
+_ALIGN = tuple(_align(size) for size in range(MAXALIGN + 1))
