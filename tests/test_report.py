@@ -74,9 +74,7 @@ def test_packed_variant_starts_slower_than_its_unpacked_twin(
         return next(
             p
             for p in pts
-            if p.spec.buildmode == "exe"
-            and p.spec.ldflags == ldflags
-            and p.spec.post == post
+            if p.spec.buildmode == "exe" and p.spec.ldflags == ldflags and p.spec.post == post
         )
 
     packed, plain = find("-s -w", "strip,upx"), find("-s -w", "none")
