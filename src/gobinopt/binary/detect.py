@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import stat
@@ -60,6 +61,16 @@ def map_file(path: str) -> Iterator[Mapped]:
         yield Mapped(path=path, data=mm, size=len(mm))
     finally:
         mm.close()
+
+
+def release(data: bytes | mmap.mmap) -> None:
+    """Drop the mapped file's pages from this process's resident set (they stay in the page
+    cache; touching them again is a minor fault). Called between readers so peak memory is the
+    largest reader's pages, not the sum of all of them."""
+    if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        # Closed, or a kernel without madvise: keep the pages.
+        with contextlib.suppress(OSError, ValueError):
+            data.madvise(mmap.MADV_DONTNEED)
 
 
 def detect_format(data: bytes | mmap.mmap | memoryview) -> Format | None:

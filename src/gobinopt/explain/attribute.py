@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from gobinopt.binary import Category, Format, Layout
+from gobinopt.binary.detect import release
 from gobinopt.explain.interface import Attribution, CodeAttribution, PackageBytes
 from gobinopt.golang import GoMetadataError, PclnTab
 from gobinopt.golang.attribution import Split, TableSize, packages_of
@@ -67,6 +68,7 @@ def attribute_by_package(
         except GoMetadataError as exc:
             splits[area] = None
             notes.append(f"{what} not split by package: {exc.message}")
+        release(data)
 
     if pclntab is not None:
         tab = pclntab
