@@ -8,6 +8,8 @@ import shutil
 import tempfile
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import groupby
+from operator import attrgetter
 
 from gobinopt.binary import Category, Layout, map_file, read_layout
 from gobinopt.binary.categories import ORDER
@@ -25,6 +27,8 @@ from gobinopt.golang.interface import BuildInfo
 from gobinopt.observer import SILENT, Observer
 
 _TEXT_NAMES = (".text", "__text")
+_PACKAGE = attrgetter("package")
+_SIZE = attrgetter("size")
 
 
 def explain(
@@ -164,9 +168,11 @@ def _attribute_code(layout: Layout, pclntab: PclnTab | None) -> CodeAttribution 
     text = layout.section(*_TEXT_NAMES)
     sizes: dict[str, int] = defaultdict(int)
     counts: dict[str, int] = defaultdict(int)
-    for fn in pclntab.functions:
-        sizes[fn.package] += fn.size
-        counts[fn.package] += 1
+    # Functions of one package lie together: one step a run, not a step a function.
+    for package, run in groupby(pclntab.functions, key=_PACKAGE):
+        fns = list(run)
+        sizes[package] += sum(map(_SIZE, fns))
+        counts[package] += len(fns)
     packages = tuple(
         sorted(
             (PackageSize(name, size, counts[name]) for name, size in sizes.items()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -170,5 +171,7 @@ class Explanation:
         """The ``n`` largest Go functions (all when ``n`` is 0)."""
         if self.pclntab is None:
             return ()
-        ranked = sorted(self.pclntab.functions, key=lambda f: (-f.size, f.name))
-        return tuple(ranked if n <= 0 else ranked[:n])
+        functions = self.pclntab.functions
+        if 0 < n < len(functions):  # a heap keeps n, not a sort of 100 000
+            return tuple(heapq.nsmallest(n, functions, key=lambda f: (-f.size, f.name)))
+        return tuple(sorted(functions, key=lambda f: (-f.size, f.name)))
