@@ -14,11 +14,13 @@ import pytest
 
 from conftest import CROSS_VARIANTS, ELF_VARIANTS, Builder, Spec
 from gobinopt.binary import BinaryFormatError, Category, Layout, map_file, read_layout
-from gobinopt.binary.dwarf import DW_LANG_Go, Dwarf, read_dwarf, zstd_available
+from gobinopt.binary import dwarf as dwarf_module
+from gobinopt.binary.dwarf import DW_LANG_Go, Dwarf, DwarfError, read_dwarf, zstd_available
 from gobinopt.golang import GoMetadataError, read_pclntab
 from gobinopt.golang.attribution import Split
 from gobinopt.golang.dwarf_split import (
     apportion,
+    fde_packages,
     frame_text_start,
     functions_package_at,
     split_dwarf,
@@ -376,3 +378,97 @@ def test_corrupt_dwarf_raises_go_metadata_error_or_splits_exactly(
             assert split.total == split.size == dwarf_file_bytes(bad_layout)
             outcomes["split"] += 1
     assert outcomes["error"] > 0 and outcomes["split"] > 0, outcomes
+
+
+# -- the fast paths equal the reference readers ------------------------------------------------
+
+
+def _read_modes(data: bytes, layout: Layout) -> dict[str, Dwarf | str | None]:
+    """read_dwarf entry by entry (the reference), in bulk in Python and in bulk with numpy (the
+    last two with .debug_line and .debug_frame on a second thread); an error as its class."""
+    out: dict[str, Dwarf | str | None] = {}
+    for mode, numpy in (("entries", None), ("python", False), ("numpy", True)):
+        try:
+            out[mode] = read_dwarf(data, layout, bulk=mode != "entries", numpy=numpy)
+        except DwarfError as exc:
+            out[mode] = type(exc).__name__
+    return out
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["hello", "hello-nocompress", "cgo", "http-cgo-pie", "hello-windows", "hello-darwin-arm64"],
+)
+def test_bulk_frames_and_line_chain_equal_the_entry_by_entry_reader(
+    builder: Builder, monkeypatch: pytest.MonkeyPatch, variant: str
+) -> None:
+    """Bulk FDE runs (Python or numpy) and the .debug_line chain read ahead on a second thread
+    give the same units, frame entries and section uses as reading every entry one by one."""
+    monkeypatch.setattr(dwarf_module, "_AHEAD_MIN", 0)  # small binaries use the thread too
+    path = build(builder, variant)
+    with map_file(str(path)) as m:
+        layout = read_layout(str(path), m.data)
+        modes = _read_modes(bytes(m.data), layout)
+    reference = modes["entries"]
+    assert isinstance(reference, Dwarf) and len(reference.frames.fde_offsets) > 1000
+    assert modes["python"] == reference
+    assert modes["numpy"] == reference
+
+
+@pytest.mark.parametrize("variant", ["hello", "hello-nocompress", "cgo"])
+def test_fast_readers_agree_on_corrupt_dwarf(
+    builder: Builder, monkeypatch: pytest.MonkeyPatch, variant: str
+) -> None:
+    """On flipped or cut DWARF bytes the bulk readers raise DwarfError exactly when the
+    entry-by-entry reader does, and otherwise read the same DWARF."""
+    monkeypatch.setattr(dwarf_module, "_AHEAD_MIN", 0)
+    path = build(builder, variant)
+    raw = path.read_bytes()
+    with map_file(str(path)) as m:
+        layout = read_layout(str(path), m.data)
+    frame = layout.section(".debug_frame")
+    assert frame is not None
+    rng = random.Random(f"fast-{variant}")
+    blobs = _corruptions(raw, layout, rng)
+    for _ in range(40):  # more damage where the bulk reader works: FDE words
+        buf = bytearray(raw)
+        at = frame.offset + rng.randrange(frame.file_size)
+        buf[at] ^= 1 << rng.randrange(8)
+        blobs.append(bytes(buf))
+    outcomes = {"error": 0, "read": 0}
+    for blob in blobs:
+        try:
+            bad_layout = read_layout("bad", blob)
+        except BinaryFormatError:
+            continue
+        modes = _read_modes(blob, bad_layout)
+        assert modes["python"] == modes["entries"]
+        assert modes["numpy"] == modes["entries"]
+        outcomes["error" if isinstance(modes["entries"], str) else "read"] += 1
+    assert outcomes["error"] > 0 and outcomes["read"] > 0, outcomes
+
+
+@pytest.mark.parametrize("variant", ["hello", "cgo", "hello-darwin-arm64"])
+def test_fde_packages_with_numpy_equal_bisect(builder: Builder, variant: str) -> None:
+    """FDE bytes per package are the same, in the same order (first FDE first), whether the
+    functions are looked up with numpy's searchsorted or one bisect per FDE, and they are the
+    FDE bytes of the split."""
+    path = build(builder, variant)
+    with map_file(str(path)) as m:
+        layout = read_layout(str(path), m.data)
+        dwarf = read_dwarf(m.data, layout)
+        tab = read_pclntab(m.data, layout)
+        text = layout.section(".text", "__text")
+        assert dwarf is not None and tab is not None and text is not None
+    start = frame_text_start(dwarf, tab.functions, text.address)
+    by_numpy = fde_packages(dwarf.frames, tab.functions, start, numpy=True)
+    by_bisect = fde_packages(dwarf.frames, tab.functions, start, numpy=False)
+    assert list(by_numpy.items()) == list(by_bisect.items())
+    assert sum(by_numpy.values()) == sum(dwarf.frames.fde_sizes)
+    assert by_numpy["main"] > 0 and by_numpy["runtime"] == max(by_numpy.values())
+    # A text start that lines nothing up (0: FDEs lie far above the text's size) puts every
+    # FDE on no package, both ways.
+    for numpy in (True, False):
+        assert fde_packages(dwarf.frames, tab.functions, 0, numpy=numpy) == {
+            "": sum(dwarf.frames.fde_sizes)
+        }

@@ -3,15 +3,28 @@ decides, and together the real -trimpath build's difference within one page."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
+import threading
+import zlib
 from pathlib import Path
 
 import pytest
 
 from conftest import Builder, Spec
+from gobinopt.binary import BinaryFormatError, map_file, read_layout
+from gobinopt.binary import dwarf as dwarf_module
+from gobinopt.binary.dwarf import read_dwarf
 from gobinopt.explain import Basis, Explanation, Saving, explain
-from gobinopt.explain.trimpath import PathTrimmer
+from gobinopt.explain.trimpath import (
+    ZLIB_LEVEL,
+    LineTableShrink,
+    PathTrimmer,
+    _DeflatedSize,
+    line_table_shrink,
+)
+from gobinopt.golang import read_buildinfo, read_pclntab
 from gobinopt.golang.interface import BuildInfo, Module
 
 pytestmark = pytest.mark.skipif(
@@ -181,3 +194,106 @@ def test_damaged_line_table_leaves_the_exact_parts_and_a_note(
     assert set(found) == {Basis.COMPUTED}
     assert set(parts(found[Basis.COMPUTED])) == {".gopclntab", ".debug_gdb_scripts"}
     assert any(n.startswith("-trimpath: DWARF line tables not counted") for n in damaged.notes)
+
+
+def test_compressed_size_does_not_depend_on_how_the_stream_is_cut(builder: Builder) -> None:
+    """The size counted piece by piece on a compressing thread equals zlib.compress of the
+    whole inflated .debug_line, however the pieces are cut."""
+    full = builder.build(Spec("httpserver"))
+    raw = full.read_bytes()
+    with map_file(str(full)) as m:
+        line = read_layout(str(full), m.data).section(".debug_line")
+    assert line is not None and line.compressed
+    table = zlib.decompress(raw[line.offset + 24 : line.end])  # after the Elf64_Chdr
+    whole = len(zlib.compress(table, ZLIB_LEVEL))
+    rng = random.Random(3)
+    for _ in range(3):
+        counter = _DeflatedSize()
+        at = 0
+        while at < len(table):
+            step = rng.choice((1, 7, 4096, 300_000))
+            counter.feed(memoryview(table)[at : at + step])
+            at += step
+        assert counter.close() == whole
+
+
+@pytest.mark.parametrize("flags", [(), (RAW_DWARF,)], ids=["compressed", "raw"])
+def test_damaged_line_table_gives_value_error_or_a_shrink(
+    builder: Builder, flags: tuple[str, ...]
+) -> None:
+    """Flipped or cut .debug_line bytes give ValueError or a shrink within the section, never
+    another exception, and leave no compressing thread behind."""
+    full = builder.build(Spec("httpserver", flags))
+    raw = full.read_bytes()
+    with map_file(str(full)) as m:
+        layout = read_layout(str(full), m.data)
+        tab = read_pclntab(m.data, layout)
+        info = read_buildinfo(m.data, layout)
+    assert tab is not None
+    trimmer = PathTrimmer.from_files(tab.files, info)
+    line = layout.section(".debug_line")
+    assert line is not None
+    # A compressed table is damaged inflated, then deflated again (zlib level 9 fits in the
+    # section Go's BestSpeed filled), so that the damage reaches the parser.
+    head = 24 if line.compressed else 0  # Elf64_Chdr
+    table = raw[line.offset + head : line.end]
+    if line.compressed:
+        table = zlib.decompress(table)
+    rng = random.Random(f"line-{flags}")
+    threads = threading.active_count()
+    outcomes = {"error": 0, "shrink": 0}
+    for n in range(60):
+        damaged = bytearray(table)
+        if n % 10 == 9:  # cut short, zeros after
+            cut = rng.randrange(len(table))
+            damaged[cut:] = bytes(len(table) - cut)
+        else:
+            span = len(table) if n % 2 else 256
+            for _ in range(rng.randrange(1, 4)):
+                damaged[rng.randrange(span)] ^= 1 << rng.randrange(8)
+        stored = zlib.compress(bytes(damaged), 9) if line.compressed else bytes(damaged)
+        assert len(stored) <= line.file_size - head
+        buf = bytearray(raw)
+        buf[line.offset + head : line.end] = stored.ljust(line.file_size - head, b"\0")
+        if n % 10 == 8:  # a broken stream (mid-way, while the compressing threads run)
+            buf[line.offset + head + rng.randrange(len(stored))] ^= 0xFF
+        blob = bytes(buf)
+        try:
+            bad_layout = read_layout("bad", blob)
+        except BinaryFormatError:
+            continue
+        try:
+            got = line_table_shrink(bad_layout, blob, trimmer)
+        except ValueError:
+            outcomes["error"] += 1
+            continue
+        assert isinstance(got, LineTableShrink)
+        assert 0 <= got.file_bytes <= line.file_size and 0 <= got.inflated <= (
+            line.uncompressed_size or line.file_size
+        )
+        outcomes["shrink"] += 1
+    assert threading.active_count() == threads
+    assert outcomes["error"] > 0 and outcomes["shrink"] > 0, outcomes
+
+
+@pytest.mark.parametrize("flags", [(), (RAW_DWARF,)], ids=["compressed", "raw"])
+def test_line_table_read_by_the_dwarf_reader_is_not_inflated_again(
+    builder: Builder, flags: tuple[str, ...]
+) -> None:
+    """After the DWARF reader has read a mapped file, the shrink takes the compressed
+    .debug_line it inflated (once: the kept pieces are gone after) and counts the same as a
+    shrink that inflates the section itself; an uncompressed one is read in place."""
+    full = builder.build(Spec("httpserver", flags))
+    with map_file(str(full)) as m:
+        layout = read_layout(str(full), m.data)
+        tab = read_pclntab(m.data, layout)
+        assert tab is not None
+        trimmer = PathTrimmer.from_files(tab.files, read_buildinfo(m.data, layout))
+        alone = line_table_shrink(layout, bytes(m.data), trimmer)
+        assert read_dwarf(m.data, layout) is not None
+        kept = dwarf_module._KEPT.get(m.data, {})
+        line = layout.section(".debug_line")
+        assert line is not None and (line.offset in kept) == line.compressed
+        shared = line_table_shrink(layout, m.data, trimmer)
+        assert not dwarf_module._KEPT.get(m.data)
+        assert shared == alone and alone is not None and alone.inflated > 0

@@ -21,6 +21,10 @@ What is read, per section (DWARF 5, sections 7.5 and 6.2; DWARF 2–4 the same w
 - ``.debug_line``: the program each ``DW_AT_stmt_list`` points at, from its offset to its
   ``unit_length`` end; bytes no unit points at are "unreferenced".
 - ``.debug_frame``: every CIE (offset, size) and FDE (offset, size, ``initial_location``).
+  Go's linker writes one CIE, then one FDE per function, all of one shape (32-bit ``length``,
+  a multiple of 4; ``CIE_pointer``; 8-byte ``initial_location``): runs of such FDEs are chained
+  over the window as 32-bit words and their words gathered in bulk (numpy when it is already
+  imported), any other entry is read on its own; the result is the same either way.
 - ``.debug_addr``, ``.debug_rnglists``, ``.debug_ranges`` (by each unit's ``DW_AT_addr_base`` /
   ``DW_AT_ranges`` / ``DW_AT_rnglists_base``) and ``.debug_aranges`` (by each set's
   ``debug_info_offset``): a contribution (a table with its own header) referred to by one unit
@@ -31,6 +35,14 @@ What is read, per section (DWARF 5, sections 7.5 and 6.2; DWARF 2–4 the same w
   unit-level attribute says where a unit's location lists start — ``.debug_gdb_scripts``, …)
   is left whole.
 
+Inflating is most of the work (tens of MB for a large program), and zlib releases the GIL:
+when compressed ``.debug_line`` + ``.debug_frame`` hold 1 MiB or more, they are read on a second
+thread while ``.debug_info`` is read (the line programs then chained back to back from offset
+0, and checked against the units' ``DW_AT_stmt_list``). The inflated pieces of a compressed
+``.debug_line`` are kept, weakly keyed by the mapped file, for :func:`section_chunks`: the
+``-trimpath`` estimate reads that section again right after, and takes them instead of
+inflating it a second time.
+
 Unit headers and frame entries are walked here rather than with pyelftools: pyelftools inflates
 a compressed section whole and builds objects per field; its ``CFI_entries()`` alone takes 1.5 s
 on a 20 MB ``go`` binary and 4.9 s (235 MB peak) on an 80 MB one, against tens of milliseconds
@@ -39,10 +51,15 @@ here. The tests use pyelftools as a second oracle for the units.
 
 from __future__ import annotations
 
+import contextlib
 import struct
+import sys
+import weakref
 import zlib
+from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -84,6 +101,9 @@ _ELFCOMPRESS_ZSTD = 2
 _CHUNK = 1 << 18
 #: zlib cannot inflate more than 1032:1; a header claiming more is corrupt.
 _MAX_RATIO = 1032
+#: Inflated bytes of compressed ``.debug_line`` + ``.debug_frame`` from which they are read on
+#: a thread of their own.
+_AHEAD_MIN = 1 << 20
 #: Mach-O section names are cut to 16 bytes.
 _TRUNCATED = {".debug_gdb_scri": ".debug_gdb_scripts", ".debug_str_offs": ".debug_str_offsets"}
 
@@ -153,11 +173,16 @@ class FrameEntry:
 
 @dataclass(frozen=True, slots=True)
 class Frames:
-    """``.debug_frame``: FDEs as parallel tuples (a program has tens of thousands) and CIEs."""
+    """``.debug_frame``: FDEs as parallel arrays (a program has tens of thousands) and CIEs.
 
-    fde_offsets: tuple[int, ...] = ()
-    fde_sizes: tuple[int, ...] = ()
-    fde_locations: tuple[int, ...] = ()
+    The FDE columns are ``array("Q")`` (8 bytes an entry, no Python object each; numpy reads
+    them without a copy); read them as sequences.
+    """
+
+    fde_offsets: Sequence[int] = ()
+    fde_sizes: Sequence[int] = ()
+    #: ``initial_location`` of each FDE.
+    fde_locations: Sequence[int] = ()
     #: (offset, size) of each CIE.
     cies: tuple[tuple[int, int], ...] = ()
 
@@ -251,6 +276,63 @@ def _describe(data: Buffer, layout: Layout, part: Part, order: str) -> DwarfSect
     )
 
 
+def dwarf_section(data: Buffer, layout: Layout, part: Part) -> DwarfSection:
+    """How the DWARF section ``part`` is stored (compression, inflated size).
+
+    Raises :class:`DwarfError` for a corrupt compression header.
+    """
+    return _describe(data, layout, part, "<" if layout.little_endian else ">")
+
+
+def section_chunks(data: Buffer, sec: DwarfSection) -> Iterator[bytes]:
+    """The contents of ``sec`` in order, in pieces of about 256 KiB: inflated piecewise (only
+    one piece is held at a time), or copied out of the mapped file.
+
+    A compressed ``.debug_line`` that :func:`read_dwarf` inflated from the same mapped file is
+    not inflated again: its pieces are handed over (once) and dropped as they are read.
+    Raises :class:`DwarfError` when the stream is corrupt, inflates to another size than its
+    header says, or is zstd and no zstd module is installed.
+    """
+    kept = _take_kept(data, sec)
+    if kept is not None:
+        return _drain(kept)
+    if sec.compression == "zstd" and not zstd_available():
+        raise DwarfError(f"{sec.name}: zstd-compressed and no zstd module")
+    return _Stream(data, sec).chunks()
+
+
+#: The inflated pieces of the compressed ``.debug_line`` :func:`read_dwarf` read, by mapped
+#: file and section offset, for :func:`section_chunks`: ``explain`` reads that section again
+#: for the ``-trimpath`` estimate right after the DWARF split, and inflating costs as much as
+#: the rest of the reading. An entry lives until it is taken or the mapping is collected.
+_KEPT: weakref.WeakKeyDictionary[Any, dict[int, list[bytes]]] = weakref.WeakKeyDictionary()
+
+
+def _keep(data: Buffer, sec: DwarfSection, pieces: list[bytes]) -> None:
+    with contextlib.suppress(TypeError):  # bytes take no weak reference: nothing to share
+        _KEPT.setdefault(data, {})[sec.offset] = pieces
+
+
+def _take_kept(data: Buffer, sec: DwarfSection) -> list[bytes] | None:
+    try:
+        kept = _KEPT.get(data)
+    except TypeError:
+        return None
+    if not kept:
+        return None
+    pieces = kept.pop(sec.offset, None)
+    if pieces is None or sum(map(len, pieces)) != sec.size or not sec.compression:
+        return None
+    return pieces
+
+
+def _drain(pieces: list[bytes]) -> Iterator[bytes]:
+    """The pieces in order, each let go once read."""
+    pieces.reverse()
+    while pieces:
+        yield pieces.pop()
+
+
 # -- reading a section's bytes -------------------------------------------------------------------
 
 
@@ -295,10 +377,12 @@ class _Stream:
     the last byte available; offsets may only grow from one call to the next.
     """
 
-    def __init__(self, data: Buffer, sec: DwarfSection) -> None:
+    def __init__(self, data: Buffer, sec: DwarfSection, keep: list[bytes] | None = None) -> None:
         self.sec = sec
         self.size = sec.size
         self.data = data
+        #: Collects every inflated piece when given (to hand the contents on, see :data:`_KEPT`).
+        self.keep = keep
         self.plain = not sec.compression
         self.buf: Buffer = data
         self.buf_off = -(sec.offset + sec.header_size)  # section offset of buf[0]
@@ -344,6 +428,16 @@ class _Stream:
                 )
         return self.buf, off - self.buf_off, min(len(self.buf), self.size - self.buf_off)
 
+    def window_bytes(self, off: int, want: int) -> tuple[bytes, int, int]:
+        """:meth:`window` as ``bytes``: a plain section's window is copied out of the file
+        (``max(want, _CHUNK)`` bytes of it), so no view of the mapping outlives the call."""
+        if self.plain:
+            stop = min(self.size, off + max(want, _CHUNK))
+            start = self.sec.offset + self.sec.header_size
+            return bytes(self.data[start + off : start + stop]), 0, stop - off
+        buf, at, end = self.window(off, want)
+        return bytes(buf), at, end
+
     def _skip(self, count: int) -> None:
         while count > 0:
             got = len(self._inflate(min(count, _CHUNK)))
@@ -383,6 +477,8 @@ class _Stream:
             raise DwarfError(f"{self.sec.name}: corrupt zstd stream ({exc})") from None
         out = b"".join(pieces)
         self.produced += len(out)
+        if self.keep is not None and out:
+            self.keep.append(out)
         return out
 
     def finish(self) -> None:
@@ -399,6 +495,23 @@ class _Stream:
             raise DwarfError(
                 f"{self.sec.name}: inflates to {self.produced} bytes, its header says {self.size}"
             )
+
+    def chunks(self) -> Iterator[bytes]:
+        """The contents from the start in pieces of about ``_CHUNK`` bytes, checked for size."""
+        if self.plain:
+            start = self.sec.offset + self.sec.header_size
+            for at in range(0, self.size, _CHUNK):
+                yield bytes(self.data[start + at : start + min(at + _CHUNK, self.size)])
+            return
+        if self.produced:
+            raise DwarfError(f"{self.sec.name}: read backwards")  # a bug, not corrupt input
+        while self.produced < self.size:
+            piece = self._inflate(min(_CHUNK, self.size - self.produced))
+            if not piece:
+                break
+            yield piece
+        self.buf_off = self.produced
+        self.finish()
 
     def whole(self) -> bytes:
         """The entire contents (for small tables: ``.debug_abbrev``, ``.debug_str``)."""
@@ -533,8 +646,12 @@ def _abbrev_table(raw: bytes, offset: int) -> dict[int, _Abbrev]:
 
 
 class _Reader:
-    def __init__(self, data: Buffer, layout: Layout) -> None:
+    def __init__(
+        self, data: Buffer, layout: Layout, bulk: bool = True, numpy: bool | None = None
+    ) -> None:
         self.data = data
+        self.bulk = bulk
+        self.numpy = numpy
         self.layout = layout
         self.order = "<" if layout.little_endian else ">"
         self.addr_default = layout.bits // 8
@@ -543,6 +660,8 @@ class _Reader:
         for sec in self.sections:
             self.by_kind.setdefault(sec.kind, sec)
         self.cache: dict[str, bytes] = {}
+        #: The inflated pieces of a compressed ``.debug_line``, handed on once all is read.
+        self.line_pieces: list[bytes] | None = None
         self.uses: dict[int, SectionUse] = {}
         self.skipped: dict[str, str] = {}
         for sec in self.sections:
@@ -577,14 +696,27 @@ class _Reader:
         )
 
     def read(self) -> Dwarf:
-        units = self._units()
-        self._lines(units)
-        frames = self._frames()
+        if self._ahead_pays():
+            # Inflating is most of the work and zlib releases the GIL: .debug_info is read on
+            # a second thread while this one reads .debug_line and .debug_frame (that thread
+            # allocates little: what its malloc arena keeps after it ends stays small).
+            with ThreadPoolExecutor(1, thread_name_prefix="gobinopt-dwarf") as pool:
+                info = pool.submit(self._units)
+                chain, frames = self._ahead()
+                units = info.result()
+            self._lines(units, chain)
+        else:
+            units = self._units()
+            self._lines(units)
+            frames = self._frames()
         self._by_offsets(units, ".debug_addr", [u.addr_base for u in units], headers=True)
         refs = [u.rnglists_base if u.rnglists_base is not None else u.ranges for u in units]
         self._by_offsets(units, ".debug_rnglists", refs, headers=True)
         self._by_offsets(units, ".debug_ranges", [u.ranges for u in units], headers=False)
         self._aranges(units)
+        line = self.decodable(".debug_line")
+        if line is not None and self.line_pieces is not None:
+            _keep(self.data, line, self.line_pieces)
         uses: list[SectionUse] = []
         for sec in self.sections:
             use = self.uses.get(id(sec))
@@ -811,7 +943,52 @@ class _Reader:
 
     # .debug_line ----------------------------------------------------------------------------
 
-    def _lines(self, units: list[Unit]) -> None:
+    def _ahead_pays(self) -> bool:
+        """Whether to read ``.debug_line`` and ``.debug_frame`` on a second thread: they are
+        compressed and large enough to be worth a thread."""
+        if not self.bulk:
+            return False
+        secs = [self.decodable(k) for k in (".debug_line", ".debug_frame")]
+        return sum(s.size for s in secs if s is not None and s.compression) >= _AHEAD_MIN
+
+    def _ahead(self) -> tuple[dict[int, int] | None, Frames]:
+        """What needs no unit: the ``.debug_line`` programs chained from offset 0, the frames."""
+        sec = self.decodable(".debug_line")
+        return (self._line_chain(sec) if sec is not None else None), self._frames()
+
+    def _line_chain(self, sec: DwarfSection) -> dict[int, int]:
+        """Offset → size of the ``.debug_line`` programs walked back to back from offset 0
+        (as Go's linker writes them), up to the first that does not parse or fit; the whole
+        stream is inflated and checked."""
+        stream = self._line_stream(sec)
+        sizes: dict[int, int] = {}
+        off = 0
+        while off < sec.size:
+            buf, pos, end = stream.window(off, 16)
+            try:
+                size = _initial_length(buf, pos, end, self.order)[0]
+            except (_ShortError, DwarfError):
+                break
+            if off + size > sec.size:
+                break
+            sizes[off] = size
+            off += size
+        stream.finish()
+        return sizes
+
+    def _line_stream(self, sec: DwarfSection) -> _Stream:
+        """A stream over ``.debug_line`` that keeps what it inflates from zlib (see
+        :data:`_KEPT`; the ``-trimpath`` estimate reads no zstd section)."""
+        self.line_pieces = [] if sec.compression == "zlib" else None
+        return _Stream(self.data, sec, self.line_pieces)
+
+    def _lines(self, units: list[Unit], chain: dict[int, int] | None = None) -> None:
+        """Give each unit the ``.debug_line`` program its ``DW_AT_stmt_list`` points at.
+
+        ``chain`` (from :meth:`_line_chain`) answers without reading the section again when
+        every ``DW_AT_stmt_list`` is one of its offsets: the programs are then disjoint and
+        their sizes those read at the offsets, as below.
+        """
         sec = self.decodable(".debug_line")
         if sec is None:
             return
@@ -819,7 +996,15 @@ class _Reader:
         for i, u in enumerate(units):
             if u.stmt_list is not None:
                 first.setdefault(u.stmt_list, i)
-        stream = _Stream(self.data, sec)
+        if chain is not None and all(off in chain for off in first):
+            programs: dict[int, int] = {}
+            for off in sorted(first):
+                idx = first[off]
+                programs[idx] = chain[off]
+                units[idx] = replace(units[idx], line_size=chain[off])
+            self.use(sec, programs, {"unreferenced": sec.size - sum(programs.values())})
+            return
+        stream = self._line_stream(sec)
         owned: dict[int, int] = {}
         rest = {"unreferenced": 0}
         cursor = 0
@@ -847,6 +1032,13 @@ class _Reader:
     # .debug_frame ---------------------------------------------------------------------------
 
     def _frames(self) -> Frames:
+        """Every CIE and FDE of ``.debug_frame``, in section order, a window at a time.
+
+        Entries are read one by one; from each FDE on, :meth:`_fde_run` takes the FDEs of the
+        shape Go's linker writes (32-bit lengths that are multiples of 4, one CIE pointer, a
+        4- or 8-byte ``initial_location`` right after it) in bulk, and hands back to the
+        entry-by-entry loop at the first entry of another shape or the end of the window.
+        """
         sec = self.decodable(".debug_frame")
         if sec is None:
             return Frames()
@@ -854,22 +1046,26 @@ class _Reader:
         stream = _Stream(self.data, sec)
         u32 = struct.Struct(order + "I")
         u64 = struct.Struct(order + "Q")
-        offs: list[int] = []
-        sizes: list[int] = []
-        locs: list[int] = []
+        offs, sizes, locs = array("Q"), array("Q"), array("Q")
         cies: list[tuple[int, int]] = []
         cie_addr: dict[int, tuple[int, int]] = {}
         rest = {"CIEs": 0, "padding": 0}
         fde_bytes = 0
         off = 0
         total = sec.size
-        buf, pos, end = stream.window(0, _CHUNK)
+        buf, pos, end = stream.window_bytes(0, _CHUNK)
         base = off - pos
         while off < total:
             pos = off - base
             if pos + 32 > end and base + end < total:
-                buf, pos, end = stream.window(off, _CHUNK)
+                buf, pos, end = stream.window_bytes(off, _CHUNK)
                 base = off - pos
+            if self.bulk and cie_addr:
+                got = self._fde_run(buf, pos, end, off, total, cie_addr, offs, sizes, locs)
+                if got:
+                    fde_bytes += got
+                    off += got
+                    continue
             if pos + 4 > end:
                 rest["padding"] += total - off
                 break
@@ -894,6 +1090,9 @@ class _Reader:
                 raise DwarfError(f".debug_frame entry at {off}: reserved length {length:#x}")
             if off + size > total:
                 raise DwarfError(f".debug_frame entry at {off} runs past the section")
+            if is_cie and pos + size > end:  # read a CIE whole
+                buf, pos, end = stream.window_bytes(off, size)
+                base = off - pos
             body = pos + head + idw
             if is_cie:
                 cies.append((off, size))
@@ -909,7 +1108,7 @@ class _Reader:
                 elif addr_size == 4:
                     loc = u32.unpack_from(buf, at)[0]
                 else:
-                    loc = int.from_bytes(bytes(buf[at : at + addr_size]), _endian(order))
+                    loc = int.from_bytes(buf[at : at + addr_size], _endian(order))
                 offs.append(off)
                 sizes.append(size)
                 locs.append(loc)
@@ -917,7 +1116,108 @@ class _Reader:
             off += size
         stream.finish()
         self.use(sec, {}, rest, fde_bytes)
-        return Frames(tuple(offs), tuple(sizes), tuple(locs), tuple(cies))
+        return Frames(offs, sizes, locs, tuple(cies))
+
+    def _fde_run(
+        self,
+        buf: bytes,
+        pos: int,
+        end: int,
+        off: int,
+        total: int,
+        cie_addr: dict[int, tuple[int, int]],
+        offs: array[int],
+        sizes: array[int],
+        locs: array[int],
+    ) -> int:
+        """Read the run of Go-shaped FDEs at ``buf[pos:end]``; return the bytes it spans.
+
+        ``buf[pos]`` is at section offset ``off``; the section has ``total`` bytes. Each FDE
+        of the run has a 32-bit ``length`` that is a multiple of 4, at least 4 +
+        ``address_size``, and ends inside the section; its ``CIE_pointer`` names the same CIE
+        as the first one's, a CIE without segment selector and with 4- or 8-byte addresses.
+        Those are exactly the FDEs the entry-by-entry loop reads the same way, so the result
+        is the same. The lengths are chained over the window viewed as 32-bit words (one
+        Python step per FDE); the ``initial_location`` words are then gathered in bulk (with
+        numpy when it pays). The run stops where an FDE's first 16 bytes leave the window.
+        """
+        n = (end - pos) >> 2
+        if n < 4:
+            return 0
+        room = (total - off) >> 2
+        words: Sequence[int]
+        if self.order == ("<" if sys.byteorder == "little" else ">"):
+            words = memoryview(buf)[pos : pos + 4 * n].cast("I")
+        else:
+            swapped = array("I", buf[pos : pos + 4 * n])
+            swapped.byteswap()
+            words = swapped
+        cie = words[1]
+        addr_size, seg = cie_addr.get(cie, (0, 0))
+        if seg or addr_size not in (4, 8):
+            return 0
+        shortest = 4 + addr_size
+        chain: list[int] = []
+        add = chain.append
+        q, last = 0, n - 3  # each step reads the words q … q + 3
+        while q < last:
+            length = words[q]
+            if words[q + 1] != cie or length & 3 or length < shortest:
+                break
+            nxt = q + (length >> 2) + 1
+            if nxt > room:
+                break
+            add(q)
+            q = nxt
+        if not chain:
+            return 0
+        # numpy only when already imported (the pclntab split loads it for large tables): a
+        # run is at most a window, ~16k FDEs, too few to pay for its import (~0.1 s).
+        use_numpy = "numpy" in sys.modules if self.numpy is None else self.numpy
+        if use_numpy:
+            try:
+                self._gather_numpy(buf, pos, off, n, chain, addr_size, offs, sizes, locs)
+                return 4 * q
+            except ImportError:
+                pass
+        offs.extend([off + 4 * i for i in chain])
+        sizes.extend([words[i] + 4 for i in chain])
+        if addr_size == 4:
+            locs.extend([words[i + 2] for i in chain])
+        elif self.order == "<":
+            locs.extend([words[i + 2] | words[i + 3] << 32 for i in chain])
+        else:
+            locs.extend([words[i + 2] << 32 | words[i + 3] for i in chain])
+        return 4 * q
+
+    def _gather_numpy(
+        self,
+        buf: bytes,
+        pos: int,
+        off: int,
+        n: int,
+        chain: list[int],
+        addr_size: int,
+        offs: array[int],
+        sizes: array[int],
+        locs: array[int],
+    ) -> None:
+        """Offsets, sizes and addresses of the FDEs at word indices ``chain`` from ``buf[pos]``
+        (section offset ``off``)."""
+        import numpy as np
+
+        words = np.frombuffer(buf, dtype=self.order + "u4", count=n, offset=pos)
+        at = np.array(chain, dtype=np.intp)
+        u64 = np.uint64
+        offs.frombytes((at.astype(u64) * u64(4) + u64(off)).tobytes())
+        sizes.frombytes((words[at].astype(u64) + u64(4)).tobytes())
+        low = words[at + 2].astype(u64)
+        if addr_size == 8:
+            high = words[at + 3].astype(u64)
+            if self.order == ">":
+                low, high = high, low
+            low |= high << u64(32)
+        locs.frombytes(low.tobytes())
 
     def _cie_addr(self, buf: Buffer, p: int, end: int) -> tuple[int, int]:
         """(address_size, segment_selector_size) of a CIE (DWARF 4+ give them, else default)."""
@@ -1044,13 +1344,18 @@ def _find_nul(buf: Buffer, p: int, end: int, short: bool = True) -> int:
     return nul
 
 
-def read_dwarf(data: Buffer, layout: Layout) -> Dwarf | None:
+def read_dwarf(
+    data: Buffer, layout: Layout, *, bulk: bool = True, numpy: bool | None = None
+) -> Dwarf | None:
     """The DWARF of the file: units, frame entries and how every section divides up.
 
     None when the file has no DWARF sections; raises :class:`DwarfError` when they are corrupt.
+    ``bulk=False`` reads every FDE entry by entry and everything on this thread (the reference
+    the fast paths are tested against); ``numpy`` forces (True) or forbids (False) gathering
+    FDE words with numpy, by default used when it is already imported.
     """
     try:
-        reader = _Reader(data, layout)
+        reader = _Reader(data, layout, bulk, numpy)
         if not reader.sections:
             return None
         return reader.read()

@@ -20,26 +20,38 @@ section shrinks depends on the compressor: that part is an estimate — the orig
 trimmed table are both compressed with zlib level 1 and the section's real compressed size is
 scaled by their ratio. Paths repeated across units compress well, so a compressed section
 shrinks far less than its inflated bytes do.
+
+``.debug_line`` is read in one forward pass, a piece at a time (the pieces the DWARF reader
+already inflated, when it read the same mapped file): only unit headers are parsed, and for a
+compressed section the original and the trimmed bytes stream into two zlib compressors on
+threads of their own, so neither table is ever held whole and both compress while the headers
+are parsed. Deflate's output does not depend on how its input is cut, so the sizes equal
+``zlib.compress`` of the whole tables.
 """
 
 from __future__ import annotations
 
-import mmap
 import posixpath
+import queue
 import re
 import struct
+import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from gobinopt.binary.interface import Layout, Part
+from gobinopt.binary.dwarf import DwarfError, dwarf_section, section_chunks
+from gobinopt.binary.interface import Buffer, Layout
 from gobinopt.golang.interface import BuildInfo
 
 #: Inflated DWARF sections larger than this are not decompressed (a corrupt ``ch_size``).
 MAX_INFLATED = 1 << 30
+#: Bytes handed to a compressing thread at a time.
+_BATCH = 1 << 20
 #: zlib level of the estimate: Go's linker compresses DWARF with ``zlib.BestSpeed``.
 ZLIB_LEVEL = 1
-#: ``ch_type`` of ``Elf*_Chdr`` for zlib (``ELFCOMPRESS_ZLIB``).
-_ELFCOMPRESS_ZLIB = 1
+#: ``ch_type`` of ``Elf*_Chdr`` for zstd (``ELFCOMPRESS_ZSTD``).
+_ELFCOMPRESS_ZSTD = 2
 _LINE_NAMES = (".debug_line", ".zdebug_line", "__debug_line", "__zdebug_line")
 _GDB_NAMES = (".debug_gdb_scripts", "__debug_gdb_scri")  # Mach-O names stop at 16 bytes
 _ABSOLUTE = re.compile(r"^(/|[A-Za-z]:[\\/])")
@@ -242,188 +254,365 @@ def _form(buf: bytes, pos: int, form: int, offset_size: int) -> int:
 
 
 class _Rewriter:
-    """Collects the edits that trimming makes to a line table section."""
+    """Collects the edits that trimming makes to the line table unit headers."""
 
     def __init__(self, trimmer: PathTrimmer) -> None:
         self.trimmer = trimmer
-        #: (start, end, replacement) in section order.
+        #: (start, end, replacement) of the unit being read, section offsets in order.
         self.edits: list[tuple[int, int, bytes]] = []
+        #: Section offset of index 0 of the buffer being read.
+        self.base = 0
         self.paths = 0
+        #: Bytes the inflated section loses.
+        self.saved = 0
+        #: (path, is a directory) → its trimmed form, None when unchanged (units repeat the
+        #: directories and files of inlined functions).
+        self.seen: dict[tuple[bytes, bool], bytes | None] = {}
 
     def path(self, raw: bytes, start: int, directory: bool) -> int:
         """Record the rewrite of the path string ``raw`` at ``start``; return bytes saved."""
-        text = raw.decode("utf-8", "surrogateescape")
-        if not is_absolute(text):
+        key = (raw, directory)
+        if key in self.seen:
+            encoded = self.seen[key]
+        else:
+            encoded = None
+            text = raw.decode("utf-8", "surrogateescape")
+            if is_absolute(text):
+                new = self.trimmer.directory(text) if directory else self.trimmer.file(text)
+                encoded = new.encode("utf-8", "surrogateescape")
+                if encoded == raw:
+                    encoded = None
+            self.seen[key] = encoded
+        if encoded is None:
             return 0
-        new = self.trimmer.directory(text) if directory else self.trimmer.file(text)
-        encoded = new.encode("utf-8", "surrogateescape")
-        if encoded == raw:
-            return 0
-        self.edits.append((start, start + len(raw), encoded))
+        self.edits.append((self.base + start, self.base + start + len(raw), encoded))
         self.paths += 1
         return len(raw) - len(encoded)
 
 
-def _rewrite_line_tables(buf: bytes, order: str, trimmer: PathTrimmer) -> _Rewriter:
-    """Parse every unit header of a ``.debug_line`` section (DWARF 2–5) and record the edits."""
-    rw = _Rewriter(trimmer)
-    pos = 0
-    size = len(buf)
-    while pos < size:
-        length_at = pos
-        (unit_length,) = struct.unpack_from(order + "I", buf, pos)
-        pos += 4
-        offset_size, length_size = 4, 4
-        if unit_length == 0xFFFFFFFF:
-            (unit_length,) = struct.unpack_from(order + "Q", buf, pos)
-            pos += 8
-            offset_size, length_size = 8, 12
-        elif unit_length >= 0xFFFFFFF0:
-            raise ValueError(f"reserved unit length {unit_length:#x}")
-        end = pos + unit_length
-        if end > size:
-            raise ValueError("line table unit runs past its section")
-        (version,) = struct.unpack_from(order + "H", buf, pos)
-        pos += 2
-        if not 2 <= version <= 5:
-            raise _UnsupportedError(f"DWARF line table version {version}")
-        if version >= 5:
-            pos += 2  # address_size, segment_selector_size
-        header_length_at = pos
-        header_length = int.from_bytes(
-            buf[pos : pos + offset_size], "little" if order == "<" else "big"
-        )
-        pos += offset_size
-        header_end = pos + header_length
-        if header_end > end:
-            raise ValueError("line table header runs past its unit")
-        pos += 1  # minimum_instruction_length
-        if version >= 4:
-            pos += 1  # maximum_operations_per_instruction
-        pos += 3  # default_is_stmt, line_base, line_range
-        opcode_base = buf[pos]
-        pos += 1 + max(0, opcode_base - 1)
-        saved = 0
-        if version < 5:
-            while True:  # include_directories
-                raw, nxt = _cstring(buf, pos, header_end)
-                if not raw:
-                    pos = nxt
-                    break
-                saved += rw.path(raw, pos, directory=True)
-                pos = nxt
-            while True:  # file_names
-                raw, nxt = _cstring(buf, pos, header_end)
-                if not raw:
-                    pos = nxt
-                    break
-                saved += rw.path(raw, pos, directory=False)
-                pos = nxt
-                for _ in range(3):  # directory index, mtime, length
-                    pos = _uleb(buf, pos)[1]
-        else:
-            for directory in (True, False):
-                nformats = buf[pos]
-                pos += 1
-                formats: list[tuple[int, int]] = []
-                for _ in range(nformats):
-                    content, pos = _uleb(buf, pos)
-                    form, pos = _uleb(buf, pos)
-                    formats.append((content, form))
-                count, pos = _uleb(buf, pos)
-                for _ in range(count):
-                    for content, form in formats:
-                        if form == _DW_FORM_STRING:
-                            raw, nxt = _cstring(buf, pos, header_end)
-                            if content == _DW_LNCT_PATH:
-                                saved += rw.path(raw, pos, directory)
-                            pos = nxt
-                        else:
-                            # Paths in .debug_str/.debug_line_str are the C toolchain's (cgo
-                            # with external linking); Go writes its own inline.
-                            pos = _form(buf, pos, form, offset_size)
-        if pos > header_end:
-            raise ValueError("line table header is longer than its header_length")
-        if saved:
-            fmt = order + ("Q" if offset_size == 8 else "I")
-            new_len = struct.pack(fmt, unit_length - saved)
-            rw.edits.append(
-                (length_at + length_size - offset_size, length_at + length_size, new_len)
-            )
-            rw.edits.append(
-                (
-                    header_length_at,
-                    header_length_at + offset_size,
-                    struct.pack(fmt, header_length - saved),
-                )
-            )
-        pos = end
-    rw.edits.sort()
-    return rw
+def _unit_extent(buf: Buffer, pos: int, limit: int, order: str) -> tuple[int, int]:
+    """(end, header end) of the line table unit at ``pos``, indices into ``buf``.
+
+    ``limit`` is the index of the end of the section; ``buf`` must hold the unit's first
+    24 bytes (or up to ``limit``).
+    """
+    (unit_length,) = struct.unpack_from(order + "I", buf, pos)
+    pos += 4
+    offset_size = 4
+    if unit_length == 0xFFFFFFFF:
+        (unit_length,) = struct.unpack_from(order + "Q", buf, pos)
+        pos += 8
+        offset_size = 8
+    elif unit_length >= 0xFFFFFFF0:
+        raise ValueError(f"reserved unit length {unit_length:#x}")
+    end = pos + unit_length
+    if end > limit:
+        raise ValueError("line table unit runs past its section")
+    (version,) = struct.unpack_from(order + "H", buf, pos)
+    pos += 2
+    if not 2 <= version <= 5:
+        raise _UnsupportedError(f"DWARF line table version {version}")
+    if version >= 5:
+        pos += 2  # address_size, segment_selector_size
+    word = order + ("Q" if offset_size == 8 else "I")
+    (header_length,) = struct.unpack_from(word, buf, pos)
+    header_end = pos + offset_size + header_length
+    if header_end > end:
+        raise ValueError("line table header runs past its unit")
+    return end, header_end
 
 
-def _apply(buf: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+def _rewrite_header(buf: bytes, pos: int, order: str, rw: _Rewriter) -> None:
+    """Record the edits of the unit header at ``pos`` (DWARF 2–5) whole in ``buf``."""
+    length_at = pos
+    (unit_length,) = struct.unpack_from(order + "I", buf, pos)
+    pos += 4
+    offset_size, length_size = 4, 4
+    if unit_length == 0xFFFFFFFF:
+        (unit_length,) = struct.unpack_from(order + "Q", buf, pos)
+        pos += 8
+        offset_size, length_size = 8, 12
+    (version,) = struct.unpack_from(order + "H", buf, pos)
+    pos += 2
+    if version >= 5:
+        pos += 2  # address_size, segment_selector_size
+    header_length_at = pos
+    fmt = order + ("Q" if offset_size == 8 else "I")
+    (header_length,) = struct.unpack_from(fmt, buf, pos)
+    pos += offset_size
+    header_end = pos + header_length
+    pos += 1  # minimum_instruction_length
+    if version >= 4:
+        pos += 1  # maximum_operations_per_instruction
+    pos += 3  # default_is_stmt, line_base, line_range
+    opcode_base = buf[pos]
+    pos += 1 + max(0, opcode_base - 1)
+    saved = 0
+    if version < 5:
+        while True:  # include_directories
+            raw, nxt = _cstring(buf, pos, header_end)
+            if not raw:
+                pos = nxt
+                break
+            saved += rw.path(raw, pos, directory=True)
+            pos = nxt
+        while True:  # file_names
+            raw, nxt = _cstring(buf, pos, header_end)
+            if not raw:
+                pos = nxt
+                break
+            saved += rw.path(raw, pos, directory=False)
+            pos = nxt
+            for _ in range(3):  # directory index, mtime, length
+                pos = _uleb(buf, pos)[1]
+    else:
+        for directory in (True, False):
+            nformats = buf[pos]
+            pos += 1
+            formats: list[tuple[int, int]] = []
+            for _ in range(nformats):
+                content, pos = _uleb(buf, pos)
+                form, pos = _uleb(buf, pos)
+                formats.append((content, form))
+            count, pos = _uleb(buf, pos)
+            for _ in range(count):
+                for content, form in formats:
+                    if form == _DW_FORM_STRING:
+                        raw, nxt = _cstring(buf, pos, header_end)
+                        if content == _DW_LNCT_PATH:
+                            saved += rw.path(raw, pos, directory)
+                        pos = nxt
+                    else:
+                        # Paths in .debug_str/.debug_line_str are the C toolchain's (cgo
+                        # with external linking); Go writes its own inline.
+                        pos = _form(buf, pos, form, offset_size)
+    if pos > header_end:
+        raise ValueError("line table header is longer than its header_length")
+    if saved:
+        at = rw.base + length_at + length_size - offset_size
+        rw.edits.insert(0, (at, at + offset_size, struct.pack(fmt, unit_length - saved)))
+        at = rw.base + header_length_at
+        rw.edits.insert(1, (at, at + offset_size, struct.pack(fmt, header_length - saved)))
+        rw.saved += saved
+
+
+class _DeflatedSize:
+    """The size zlib (level :data:`ZLIB_LEVEL`) compresses a stream to.
+
+    Pieces are compressed on a thread of their own as they come (zlib releases the GIL), so
+    the original and the trimmed table compress side by side while the headers are parsed;
+    the result equals ``len(zlib.compress(whole, ZLIB_LEVEL))`` since deflate's output does not
+    depend on how its input is cut.
+    """
+
+    def __init__(self) -> None:
+        self._z = zlib.compressobj(ZLIB_LEVEL)
+        self._queue: queue.Queue[Buffer | None] = queue.Queue(maxsize=4)
+        self._size = 0
+        #: Pieces not handed to the thread yet: it gets them in batches of ``_BATCH`` bytes,
+        #: as each hand-over waits for the GIL.
+        self._pending: list[Buffer] = []
+        self._pending_size = 0
+        self._error = ""
+        self._thread = threading.Thread(target=self._run, name="trimpath-deflate", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        z = self._z
+        try:
+            while (piece := self._queue.get()) is not None:
+                self._size += len(z.compress(piece))
+            self._size += len(z.flush())
+        except (zlib.error, MemoryError) as exc:
+            self._error = f"zlib failed: {exc}"
+            while self._queue.get() is not None:  # let close() finish
+                pass
+
+    def feed(self, piece: Buffer) -> None:
+        self._pending.append(piece)
+        self._pending_size += len(piece)
+        if self._pending_size >= _BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._pending_size:
+            self._queue.put(b"".join(self._pending))
+        self._pending = []
+        self._pending_size = 0
+
+    def close(self) -> int:
+        """Finish the stream; its compressed size. Raises ValueError if zlib failed."""
+        self._hand_over()
+        self._queue.put(None)
+        self._thread.join()
+        if self._error:
+            raise ValueError(self._error)
+        return self._size
+
+
+def _close(sinks: tuple[_DeflatedSize, _DeflatedSize] | None) -> tuple[int, ...]:
+    """Finish every sink (each thread ends), then raise the first error if any."""
+    sizes: list[int] = []
+    error: ValueError | None = None
+    for sink in sinks or ():
+        try:
+            sizes.append(sink.close())
+        except ValueError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return tuple(sizes)
+
+
+class _Window:
+    """Forward-only access to a section's bytes, arriving in pieces.
+
+    Bytes before the cursor ``done`` have been passed on: as they are to ``original`` and with
+    the path edits applied to ``trimmed`` (when the section is compressed and those sizes are
+    wanted), so only the piece being read is held, never the section.
+    """
+
+    def __init__(
+        self, pieces: Iterator[bytes], size: int, sinks: tuple[_DeflatedSize, _DeflatedSize] | None
+    ) -> None:
+        self.pieces = pieces
+        self.size = size
+        self.sinks = sinks
+        self.buf = b""
+        #: Section offset of ``buf[0]``.
+        self.buf_base = 0
+        #: Section offset up to which bytes have been passed on.
+        self.done = 0
+
+    def _more(self) -> bytes:
+        piece = next(self.pieces, None)
+        if not piece:
+            raise ValueError(".debug_line is shorter than its size")
+        return piece
+
+    def _pass(self, start: int, end: int) -> None:
+        """Pass ``buf[start:end]`` on unchanged."""
+        if self.sinks is not None and end > start:
+            view = memoryview(self.buf)[start:end]
+            self.sinks[0].feed(view)
+            self.sinks[1].feed(view)
+
+    def skip_to(self, off: int) -> None:
+        """Pass the bytes up to section offset ``off`` on unchanged."""
+        while self.buf_base + len(self.buf) < off:
+            self._pass(self.done - self.buf_base, len(self.buf))
+            self.buf_base += len(self.buf)
+            self.done = self.buf_base
+            self.buf = self._more()
+        self._pass(self.done - self.buf_base, off - self.buf_base)
+        self.done = off
+
+    def need(self, end: int) -> tuple[bytes, int]:
+        """(buffer, index of ``done``) holding the bytes up to section offset ``end``."""
+        end = min(end, self.size)
+        if self.buf_base + len(self.buf) < end:
+            pieces = [self.buf[self.done - self.buf_base :]]
+            have = self.buf_base + len(self.buf)
+            while have < end:
+                pieces.append(self._more())
+                have += len(pieces[-1])
+            self.buf = b"".join(pieces)
+            self.buf_base = self.done
+        return self.buf, self.done - self.buf_base
+
+    def edit_to(self, end: int, edits: list[tuple[int, int, bytes]]) -> None:
+        """Pass the bytes up to ``end`` on, ``edits`` (section offsets, in order) applied to
+        the trimmed copy."""
+        if self.sinks is not None:
+            start = self.done - self.buf_base
+            stop = end - self.buf_base
+            self.sinks[0].feed(memoryview(self.buf)[start:stop])
+            shifted = [(a - self.buf_base, b - self.buf_base, new) for a, b, new in edits]
+            self.sinks[1].feed(_apply(self.buf, shifted, start, stop))
+        self.done = end
+
+
+def _apply(buf: bytes, edits: list[tuple[int, int, bytes]], start: int, stop: int) -> bytes:
+    """``buf[start:stop]`` with ``edits`` (indices into ``buf``, in order) applied."""
     out: list[bytes] = []
-    at = 0
-    for start, end, new in edits:
-        out.append(buf[at:start])
+    at = start
+    for a, b, new in edits:
+        out.append(buf[at:a])
         out.append(new)
-        at = end
-    out.append(buf[at:])
+        at = b
+    out.append(buf[at:stop])
     return b"".join(out)
 
 
-def _inflate(layout: Layout, data: bytes | mmap.mmap, part: Part) -> bytes:
-    """The inflated bytes of a compressed DWARF section (``SHF_COMPRESSED`` or ``.zdebug``)."""
-    raw = bytes(data[part.offset : part.end])
-    claimed = part.uncompressed_size or 0
-    if claimed > MAX_INFLATED:
-        raise _UnsupportedError(f"{part.name} claims {claimed} bytes inflated")
-    if raw[:4] == b"ZLIB" and "zdebug" in part.name:
-        payload = raw[12:]
-    else:
-        order = "<" if layout.little_endian else ">"
-        (ch_type,) = struct.unpack_from(order + "I", raw, 0)
-        if ch_type != _ELFCOMPRESS_ZLIB:
-            raise _UnsupportedError(f"{part.name} is compressed with ch_type {ch_type}, not zlib")
-        payload = raw[24 if layout.bits == 64 else 12 :]
-    inflater = zlib.decompressobj()
-    out = inflater.decompress(payload, claimed + 1)
-    if len(out) != claimed:
-        raise ValueError(f"{part.name} inflates to {len(out)} bytes, not {claimed}")
-    return out
+def _scan(
+    pieces: Iterator[bytes],
+    size: int,
+    order: str,
+    trimmer: PathTrimmer,
+    sinks: tuple[_DeflatedSize, _DeflatedSize] | None,
+) -> _Rewriter:
+    """Read every unit header of a ``.debug_line`` section and record the edits, passing the
+    original and the trimmed bytes to ``sinks`` on the way."""
+    rw = _Rewriter(trimmer)
+    win = _Window(pieces, size, sinks)
+    off = 0
+    while off < size:
+        win.skip_to(off)
+        buf, pos = win.need(off + 24)
+        end, header_end = _unit_extent(buf, pos, pos + size - off, order)
+        end, header_end = off + end - pos, off + header_end - pos  # section offsets
+        buf, pos = win.need(header_end)
+        rw.base = off - pos
+        rw.edits = []
+        _rewrite_header(buf, pos, order, rw)
+        win.edit_to(header_end, rw.edits)
+        off = end
+    win.skip_to(size)
+    if next(pieces, None) is not None:  # ends the stream: checks its inflated size
+        raise ValueError(".debug_line is longer than its size")
+    return rw
 
 
-def line_table_shrink(
-    layout: Layout, data: bytes | mmap.mmap, trimmer: PathTrimmer
-) -> LineTableShrink | None:
+def line_table_shrink(layout: Layout, data: Buffer, trimmer: PathTrimmer) -> LineTableShrink | None:
     """How much ``.debug_line`` shrinks under ``-trimpath``; None without one.
 
-    Raises ValueError for a table that cannot be decoded (corrupt, or a layout Go never writes).
+    The section is read in one pass, inflated piece by piece; a compressed section's original
+    and trimmed bytes are compressed on the way (two threads) for the estimate, so neither is
+    ever held whole. Raises ValueError for a table that cannot be decoded (corrupt, or a layout
+    Go never writes).
     """
     part = layout.section(*_LINE_NAMES)
     if part is None or part.file_size == 0:
         return None
     order = "<" if layout.little_endian else ">"
+    sinks: tuple[_DeflatedSize, _DeflatedSize] | None = None
     try:
-        buf = (
-            _inflate(layout, data, part) if part.compressed else bytes(data[part.offset : part.end])
-        )
-        rw = _rewrite_line_tables(buf, order, trimmer)
-    except (_UnsupportedError, struct.error, IndexError, zlib.error) as exc:
-        raise ValueError(str(exc)) from None
-    inflated = sum((end - start) - len(new) for start, end, new in rw.edits)
-    if not part.compressed:
+        sec = dwarf_section(data, layout, part)
+        if sec.compression == "zstd":
+            raise _UnsupportedError(
+                f"{part.name} is compressed with ch_type {_ELFCOMPRESS_ZSTD}, not zlib"
+            )
+        if sec.size > MAX_INFLATED:
+            raise _UnsupportedError(f"{part.name} claims {sec.size} bytes inflated")
+        compressed = bool(sec.compression)
+        if compressed:
+            sinks = (_DeflatedSize(), _DeflatedSize())
+        rw = _scan(section_chunks(data, sec), sec.size, order, trimmer, sinks)
+    except (_UnsupportedError, DwarfError, struct.error, IndexError) as exc:
+        raise ValueError(exc.message if isinstance(exc, DwarfError) else str(exc)) from None
+    finally:
+        sizes = _close(sinks)
+    inflated = rw.saved
+    if not compressed:
         return LineTableShrink(part.name, rw.paths, inflated, inflated, False)
     if inflated == 0:
         return LineTableShrink(part.name, rw.paths, 0, 0, True)
-    before = len(zlib.compress(buf, ZLIB_LEVEL))
-    after = len(zlib.compress(_apply(buf, rw.edits), ZLIB_LEVEL))
+    before, after = sizes
     estimate = part.file_size - round(part.file_size * after / before) if before else 0
     return LineTableShrink(part.name, rw.paths, inflated, max(0, estimate), True)
 
 
-def gdb_script_shrink(layout: Layout, data: bytes | mmap.mmap, trimmer: PathTrimmer) -> int:
+def gdb_script_shrink(layout: Layout, data: Buffer, trimmer: PathTrimmer) -> int:
     """Bytes ``.debug_gdb_scripts`` loses: its entries are a kind byte and a NUL-ended path."""
     part = layout.section(*_GDB_NAMES)
     if part is None or part.compressed or part.file_size == 0:

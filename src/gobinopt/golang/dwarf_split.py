@@ -10,6 +10,8 @@ The rules, per section (what :mod:`gobinopt.binary.dwarf` reads):
   with its unit; programs no unit points at are ".debug_line unreferenced".
 - ``.debug_frame``: each FDE goes to ``package_at(initial_location)`` — the package of the Go
   function covering that address, "" (no package) for none; CIEs are ".debug_frame CIEs".
+  With the pclntab functions (:func:`split_dwarf_by_functions`) the tens of thousands of
+  lookups are one numpy ``searchsorted`` when numpy is loaded (:func:`fde_packages`).
 - ``.debug_addr``, ``.debug_rnglists``/``.debug_ranges`` and ``.debug_aranges``: cut at the offsets
   the units name (``DW_AT_addr_base``, ``DW_AT_ranges``/``DW_AT_rnglists_base``, a set's
   ``debug_info_offset``), each piece with its unit; Go writes each unit's contribution back to back
@@ -30,11 +32,23 @@ raw-data padding past ``VirtualSize`` is "<section> padding".
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any
 
-from gobinopt.binary.dwarf import DW_LANG_Go, Dwarf, DwarfError, SectionUse, Unit, read_dwarf
+from gobinopt.binary.dwarf import (
+    DW_LANG_Go,
+    Dwarf,
+    DwarfError,
+    Frames,
+    SectionUse,
+    Unit,
+    read_dwarf,
+)
 from gobinopt.binary.interface import Buffer, Layout
 from gobinopt.golang.attribution import NO_PACKAGE, Split, TableSize, packages_of
 from gobinopt.golang.interface import Function, GoMetadataError
@@ -71,10 +85,15 @@ def split_dwarf(
     dw = dwarf if dwarf is not None else read_go_dwarf(data, layout)
     if dw is None:
         return None
-    unit_pkgs = [unit_package(u) for u in dw.units]
     fde_pkgs: dict[str, int] = defaultdict(int)
     for size, loc in zip(dw.frames.fde_sizes, dw.frames.fde_locations, strict=True):
         fde_pkgs[package_at(loc)] += size
+    return _split(dw, fde_pkgs)
+
+
+def _split(dw: Dwarf, fde_pkgs: dict[str, int]) -> Split:
+    """The split of ``dw`` given the FDE bytes of each package (in order of first FDE)."""
+    unit_pkgs = [unit_package(u) for u in dw.units]
     packages: dict[str, int] = defaultdict(int)
     tables: dict[str, int] = defaultdict(int)
     for use in dw.sections:
@@ -186,15 +205,15 @@ def frame_text_start(dwarf: Dwarf, functions: Sequence[Function], guess: int) ->
     locs = dwarf.frames.fde_locations
     if not locs or not functions:
         return guess
-    located = set(locs)
+    ordered = sorted(locs)  # FDE addresses are in text order already: a linear pass
     step = max(1, len(functions) // 512)
     sample = [f.entry for f in functions[::step]]
 
     def score(shift: int) -> int:
-        return sum(1 for e in sample if shift + e in located)
+        return sum(1 for e in sample if _contains(ordered, shift + e))
 
     # The true shift pairs each of the first functions with its own FDE: the commonest one.
-    lowest = sorted(locs)[:32]
+    lowest = ordered[:32]
     shifts = Counter(loc - f.entry for loc in lowest for f in functions[:32])
     best, best_score = guess, score(guess)
     for shift, _ in shifts.most_common(3):
@@ -202,6 +221,85 @@ def frame_text_start(dwarf: Dwarf, functions: Sequence[Function], guess: int) ->
         if got > best_score:
             best, best_score = shift, got
     return best
+
+
+def _contains(ordered: list[int], value: int) -> bool:
+    """Whether the sorted list ``ordered`` holds ``value``."""
+    i = bisect_left(ordered, value)
+    return i < len(ordered) and ordered[i] == value
+
+
+def fde_packages(
+    frames: Frames, functions: Sequence[Function], text_start: int, numpy: bool | None = None
+) -> dict[str, int]:
+    """FDE bytes per package, each FDE going to the function covering its ``initial_location``.
+
+    The same as summing FDE sizes by :func:`functions_package_at`, packages in the order of
+    their first FDE (the order decides ties when a compressed section is apportioned). With
+    numpy (``numpy=None``: when it is imported already, as the pclntab split does for large
+    tables, or the table is huge) the lookups are one ``searchsorted``; otherwise one
+    ``bisect`` per FDE.
+    """
+    if numpy is None:
+        numpy = "numpy" in sys.modules or len(frames.fde_locations) >= _NUMPY_MIN_FDES
+    if numpy and functions and frames.fde_locations:
+        try:
+            return _fde_packages_numpy(frames, functions, text_start)
+        except (ImportError, OverflowError, ValueError, _UnsortedError):
+            pass
+    package_at = functions_package_at(functions, text_start)
+    out: dict[str, int] = defaultdict(int)
+    for size, loc in zip(frames.fde_sizes, frames.fde_locations, strict=True):
+        out[package_at(loc)] += size
+    return dict(out)
+
+
+#: From this many FDEs on, numpy is imported for the lookups (its import costs ~0.1 s).
+_NUMPY_MIN_FDES = 500_000
+
+
+class _UnsortedError(Exception):
+    """Function entries out of order: ``bisect`` and ``searchsorted`` could differ."""
+
+
+def _fde_packages_numpy(
+    frames: Frames, functions: Sequence[Function], text_start: int
+) -> dict[str, int]:
+    import numpy as np
+
+    u64 = np.uint64
+    count = len(functions)
+    entries = np.fromiter(map(attrgetter("entry"), functions), dtype=u64, count=count)
+    ends = entries + np.fromiter(map(attrgetter("size"), functions), dtype=u64, count=count)
+    if text_start < 0 or (count and text_start + int(ends.max()) >= 1 << 64):
+        raise OverflowError("addresses beyond 64 bits")
+    entries += u64(text_start)
+    ends += u64(text_start)
+    if count > 1 and bool((entries[1:] < entries[:-1]).any()):
+        raise _UnsortedError
+    locs = _u64_array(np, frames.fde_locations)
+    sizes = _u64_array(np, frames.fde_sizes)
+    # Package ids of the functions; NO_PACKAGE (also for FDEs no function covers) is 0.
+    pkgs = list(map(attrgetter("package"), functions))
+    names = list(dict.fromkeys([NO_PACKAGE, *pkgs]))
+    ids = {name: i for i, name in enumerate(names)}
+    func_pkg = np.fromiter(map(ids.__getitem__, pkgs), dtype=np.intp, count=count)
+    at = np.searchsorted(entries, locs, side="right").astype(np.intp) - 1
+    inside = at >= 0
+    at[~inside] = 0
+    inside &= locs < ends[at]
+    fde_pkg = np.where(inside, func_pkg[at], 0)
+    # Sums of whole numbers below 2**53 are exact in float64.
+    sums = np.bincount(fde_pkg, weights=sizes.astype(np.float64), minlength=len(ids))
+    found, first = np.unique(fde_pkg, return_index=True)
+    return {names[i]: int(sums[i]) for i in found[np.argsort(first, kind="stable")].tolist()}
+
+
+def _u64_array(np: Any, column: Sequence[int]) -> Any:
+    """``column`` as a numpy uint64 array (without a copy when it is an ``array("Q")``)."""
+    if isinstance(column, array) and column.typecode == "Q":
+        return np.frombuffer(column, dtype=np.uint64)
+    return np.array(column, dtype=np.uint64)
 
 
 def split_dwarf_by_functions(
@@ -216,4 +314,4 @@ def split_dwarf_by_functions(
     if dw is None:
         return None
     start = frame_text_start(dw, functions, text_guess)
-    return split_dwarf(data, layout, functions_package_at(functions, start), dw)
+    return _split(dw, fde_packages(dw.frames, functions, start))
