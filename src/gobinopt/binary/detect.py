@@ -60,7 +60,10 @@ def map_file(path: str) -> Iterator[Mapped]:
     try:
         yield Mapped(path=path, data=mm, size=len(mm))
     finally:
-        mm.close()
+        # A reader's zero-copy view (numpy over the mapping) still alive, say in a traceback:
+        # the mapping is then unmapped when the last view goes, not here.
+        with contextlib.suppress(BufferError):
+            mm.close()
 
 
 def release(data: bytes | mmap.mmap) -> None:

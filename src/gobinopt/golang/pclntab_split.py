@@ -345,8 +345,12 @@ def _records_numpy(
     import numpy as np
 
     nfunc = len(funcoffs)
-    raw = bytes(data[functab : limit - (limit - functab) % 4])
-    words = np.frombuffer(raw, dtype=np.dtype("<u4" if order == "<" else ">u4"))
+    # A view of the mapped file, not a copy (it dies with this call, before the file is
+    # unmapped).
+    count = (limit - functab) // 4
+    words = np.frombuffer(
+        data, dtype=np.dtype("<u4" if order == "<" else ">u4"), count=count, offset=functab
+    )
     offs = np.frombuffer(funcoffs.tobytes(), dtype=np.uint32).astype(np.int64)
     rs = offs >> 2  # the word where each record starts
     head = header_size >> 2
