@@ -180,16 +180,14 @@ def _types(walked: Split | None, by_symbol: Split, notes: list[str]) -> Split:
             f"moduledata walk ({walked.size:,} bytes) disagree; by symbol kept"
         )
         return by_symbol
-    sizes: dict[str, int] = defaultdict(int)
-    for name, size in (*walked.packages, *by_symbol.packages):
-        sizes[name] += size
-    return Split(
-        sections=tuple(dict.fromkeys((*by_symbol.sections, *walked.sections))),
-        size=by_symbol.size,
-        packages=packages_of(sizes),
-        tables=(*walked.tables, *(t for t in by_symbol.tables if t.name not in carrier)),
-        shared=by_symbol.shared + walked.shared,
+    rest = Split(
+        sections=by_symbol.sections,
+        size=by_symbol.size - walked.size,
+        packages=by_symbol.packages,
+        tables=tuple(t for t in by_symbol.tables if t.name not in carrier),
+        shared=by_symbol.shared,
     )
+    return combine(rest, walked)
 
 
 def _assemble(
