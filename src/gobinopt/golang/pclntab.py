@@ -27,7 +27,7 @@ import struct
 import sys
 from array import array
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import accumulate, count, islice, repeat
 from operator import add, le, rshift, sub
 
@@ -284,8 +284,10 @@ def _functions(
     if not _PLAIN:
         return tuple(map(Function, names, packages, entries, sizes))
     objs = list(map(object.__new__, repeat(Function, len(names))))
-    for field, column in zip(_FIELDS, (names, packages, entries, sizes), strict=True):
-        deque(map(getattr(Function, field).__set__, objs, column), maxlen=0)
+    columns: tuple[Iterable[object], ...] = (names, packages, entries, sizes)
+    for field, column in zip(_FIELDS, columns, strict=True):
+        setter: Callable[[Function, object], None] = getattr(Function, field).__set__
+        deque(map(setter, objs, column), maxlen=0)
     return tuple(objs)
 
 
