@@ -6,6 +6,9 @@ moduledata, stripped or not), data (:mod:`~gobinopt.golang.datasyms`, by the sym
 the data sections), the symbol tables (:mod:`~gobinopt.golang.symtab`) and DWARF
 (:mod:`~gobinopt.golang.dwarf_split`) — and no byte is in two areas:
 
+- bytes of the data sections no symbol names are unnamed, except jump tables
+  (:mod:`~gobinopt.golang.jumptables`: runs of words that all point into one function), which
+  go to that function's package in the data column;
 - the data split leaves out the pclntab (its own split) and Go 1.27's ``.go.func`` (the closure
   descriptors, one word each, split by the function each points at and added to the data
   column);
@@ -34,6 +37,7 @@ from gobinopt.golang.attribution import Split, TableSize, packages_of
 from gobinopt.golang.datasyms import split_data
 from gobinopt.golang.dwarf_split import split_dwarf_by_functions
 from gobinopt.golang.interface import BuildInfo
+from gobinopt.golang.jumptables import JumpTables
 from gobinopt.golang.pclntab_split import split_gofunc, split_pclntab
 from gobinopt.golang.symtab import read_symbols, split_symbols
 from gobinopt.golang.typedesc import find_moduledata, split_types_why
@@ -97,7 +101,8 @@ def attribute_by_package(
     gofunc = splits.pop("gofunc", None)
     try:
         exclude = frozenset((*(gofunc.sections if gofunc is not None else ()), *PE_UNWIND))
-        by_symbol = split_data(data, layout, modern, exclude)
+        owner = _jump_tables(data, layout, pclntab)
+        by_symbol = split_data(data, layout, modern, exclude, owner)
     except GoMetadataError as exc:
         by_symbol = None
         notes.append(f"data sections not split by package: {exc.message}")
@@ -117,6 +122,17 @@ def attribute_by_package(
         )
         attribution = _assemble(layout, code, splits, structures=False)
     return attribution
+
+
+def _jump_tables(data: bytes | mmap.mmap, layout: Layout, tab: PclnTab | None) -> JumpTables | None:
+    """The owner of unnamed read-only words that point into one function (jump tables), with
+    the text start from ``runtime.moduledata``; None when either is unknown."""
+    if tab is None:
+        return None
+    found = find_moduledata(data, layout, tab)
+    if isinstance(found, str):
+        return None
+    return JumpTables(data, layout, tab.functions, found.text, tab.ptr_size)
 
 
 def _epclntab(data: bytes | mmap.mmap, layout: Layout, tab: PclnTab) -> int | None:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -154,8 +155,17 @@ class _Range:
     mapped: bool
 
 
+#: Given the address and size of bytes no symbol names, the (package, bytes) a caller can still
+#: prove (jump tables: words that all point into one function); the rest stays unnamed.
+GapOwner = Callable[[int, int], Iterable[tuple[str, int]]]
+
+
 def split_data(
-    data: Data, layout: Layout, modern: bool = True, exclude: frozenset[str] = frozenset()
+    data: Data,
+    layout: Layout,
+    modern: bool = True,
+    exclude: frozenset[str] = frozenset(),
+    gap_owner: GapOwner | None = None,
 ) -> DataSplits | None:
     """The data sections split by symbol into type metadata and data; None without symbols.
 
@@ -172,7 +182,7 @@ def split_data(
         return None
     try:
         ranges = [r for r in _ranges(layout, syms) if r.section not in exclude]
-        return _split(ranges, syms, layout, modern)
+        return _split(ranges, syms, layout, modern, gap_owner)
     except (IndexError, ValueError, OverflowError) as exc:
         raise GoMetadataError(f"symbol table is corrupt: {exc}") from None
 
@@ -207,7 +217,13 @@ def _pclntab_span(syms: Symbols) -> tuple[int, int] | None:
     return start, end
 
 
-def _split(ranges: list[_Range], syms: Symbols, layout: Layout, modern: bool) -> DataSplits:
+def _split(
+    ranges: list[_Range],
+    syms: Symbols,
+    layout: Layout,
+    modern: bool,
+    gap_owner: GapOwner | None = None,
+) -> DataSplits:
     addrs, sizes = syms.addresses, syms.sizes
     order = sorted(range(len(addrs)), key=addrs.__getitem__)
     sorted_addrs = [addrs[i] for i in order]
@@ -245,7 +261,7 @@ def _split(ranges: list[_Range], syms: Symbols, layout: Layout, modern: bool) ->
                 rank = (2 + carrier) if carrier is not None else (1 if is_table else 0)
                 intervals.append((start, end, rank, i, int(is_types), key, is_table))
         before = [sum(totals[k].values()) + sum(tables[k].values()) for k in (0, 1)]
-        _paint(rng, intervals, totals, tables)
+        _paint(rng, intervals, totals, tables, gap_owner if rng.mapped else None)
         for k in (0, 1):
             grew = sum(totals[k].values()) + sum(tables[k].values()) > before[k]
             if grew and rng.section not in sections[k]:
@@ -272,10 +288,20 @@ def _paint(
     intervals: list[tuple[int, int, int, int, int, str, bool]],
     totals: list[dict[str, int]],
     tables: list[dict[str, int]],
+    gap_owner: GapOwner | None = None,
 ) -> None:
-    """Give each byte of the range to its innermost symbol; bytes of none are "unnamed"."""
+    """Give each byte of the range to its innermost symbol; bytes of none go to what
+    ``gap_owner`` proves (data), the rest are "unnamed"."""
     unnamed = f"{rng.section}: unnamed"
     where = int(rng.types)
+
+    def gap(start: int, size: int) -> None:
+        if gap_owner is not None:
+            for package, owned in gap_owner(start, size):
+                totals[0][package] += owned
+                size -= owned
+        tables[where][unnamed] += size
+
     intervals.sort()
     cursor = rng.address
     n = len(intervals)
@@ -289,7 +315,7 @@ def _paint(
             cluster_end = max(cluster_end, intervals[k][1])
             k += 1
         if start > cursor:
-            tables[where][unnamed] += start - cursor
+            gap(cursor, start - cursor)
         if k == j + 1:
             (tables if is_table else totals)[kind][key] += end - start
         else:
@@ -298,7 +324,7 @@ def _paint(
         j = k
     end_all = rng.address + rng.size
     if end_all > cursor:
-        tables[where][unnamed] += end_all - cursor
+        gap(cursor, end_all - cursor)
 
 
 def _sweep(

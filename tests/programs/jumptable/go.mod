@@ -1,0 +1,3 @@
+module example.com/jumptable
+
+go 1.21
