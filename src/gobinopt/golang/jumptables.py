@@ -49,6 +49,7 @@ class JumpTables:
         self.starts = [text_start + f.entry for f in functions]
         self.ends = [s + f.size for s, f in zip(self.starts, functions, strict=True)]
         self.packages = [f.package for f in functions]
+        self._arrays: tuple[Any, Any] | None = None  # starts, ends as numpy arrays, made once
 
     def __call__(self, address: int, size: int) -> Iterable[tuple[str, int]]:
         ptr = self.ptr
@@ -90,8 +91,12 @@ class JumpTables:
         """:meth:`_runs` over a view of the mapped file, without a Python object a word."""
         kind = ("<" if self.order == "<" else ">") + ("u8" if self.ptr == 8 else "u4")
         words = np.frombuffer(self.data, dtype=np.dtype(kind), count=count, offset=offset)
-        starts = np.asarray(self.starts, dtype=np.uint64)
-        ends = np.asarray(self.ends, dtype=np.uint64)
+        if self._arrays is None:
+            self._arrays = (
+                np.asarray(self.starts, dtype=np.uint64),
+                np.asarray(self.ends, dtype=np.uint64),
+            )
+        starts, ends = self._arrays
         index = np.searchsorted(starts, words, side="right").astype(np.int64) - 1
         inside = (index >= 0) & (words < ends[np.maximum(index, 0)])
         owner = np.where(inside, index, -1)
