@@ -40,7 +40,7 @@ from gobinopt.golang.interface import BuildInfo
 from gobinopt.golang.jumptables import JumpTables
 from gobinopt.golang.pclntab_split import split_gofunc, split_pclntab
 from gobinopt.golang.symtab import read_symbols, split_symbols
-from gobinopt.golang.typedesc import find_moduledata, split_types_why
+from gobinopt.golang.typedesc import ModuleTypes, find_moduledata, split_types_why
 
 _TEXT_NAMES = (".text", "__text")
 #: The data split's name for the symbol-table carrier of every type descriptor.
@@ -74,11 +74,16 @@ def attribute_by_package(
             notes.append(f"{what} not split by package: {exc.message}")
         release(data)
 
+    module: ModuleTypes | None = None
     if pclntab is not None:
         tab = pclntab
-        end = _epclntab(data, layout, tab)
-        attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab, end=end))
         go_version = buildinfo.go_version if buildinfo is not None else None
+        # runtime.moduledata, read once: runtime.text for every address → function lookup,
+        # epclntab for a pclntab without a section of its own.
+        found = find_moduledata(data, layout, tab, go_version)
+        module = None if isinstance(found, str) else found
+        end = _epclntab(data, layout, module)
+        attempt("pclntab", "pclntab", lambda: split_pclntab(data, layout, tab, end=end))
 
         def types() -> Split | None:
             split, why = split_types_why(data, layout, tab, go_version)
@@ -88,20 +93,23 @@ def attribute_by_package(
 
         attempt("types", "type metadata", types)
         text = layout.section(*_TEXT_NAMES)
-        if text is not None:
-            text_address = text.address
+        text_start = module.text if module is not None else text.address if text else None
+        if text_start is not None:
+            start = text_start
             attempt(
                 "dwarf",
                 "DWARF",
-                lambda: split_dwarf_by_functions(data, layout, tab.functions, text_address),
+                lambda: split_dwarf_by_functions(data, layout, tab.functions, start),
             )
-        attempt("gofunc", ".go.func", lambda: split_gofunc(data, layout, tab))
+        attempt("gofunc", ".go.func", lambda: split_gofunc(data, layout, tab, text_start))
     modern = pclntab is None or pclntab.layout == "1.20+"
     attempt("symbols", "symbol table", lambda: split_symbols(data, layout, modern))
     gofunc = splits.pop("gofunc", None)
     try:
         exclude = frozenset((*(gofunc.sections if gofunc is not None else ()), *PE_UNWIND))
-        owner = _jump_tables(data, layout, pclntab)
+        owner = None
+        if pclntab is not None and module is not None:
+            owner = JumpTables(data, layout, pclntab.functions, module.text, pclntab.ptr_size)
         by_symbol = split_data(data, layout, modern, exclude, owner)
     except GoMetadataError as exc:
         by_symbol = None
@@ -124,37 +132,22 @@ def attribute_by_package(
     return attribution
 
 
-def _jump_tables(data: bytes | mmap.mmap, layout: Layout, tab: PclnTab | None) -> JumpTables | None:
-    """The owner of unnamed read-only words that point into one function (jump tables), with
-    the text start from ``runtime.moduledata``; None when either is unknown."""
-    if tab is None:
-        return None
-    found = find_moduledata(data, layout, tab)
-    if isinstance(found, str):
-        return None
-    return JumpTables(data, layout, tab.functions, found.text, tab.ptr_size)
-
-
-def _epclntab(data: bytes | mmap.mmap, layout: Layout, tab: PclnTab) -> int | None:
+def _epclntab(data: bytes | mmap.mmap, layout: Layout, module: ModuleTypes | None) -> int | None:
     """The file offset of ``runtime.epclntab`` when the pclntab has no section of its own (PE
-    keeps it inside ``.rdata``): from the symbol table, else from ``runtime.moduledata``."""
+    keeps it inside ``.rdata``): from ``runtime.moduledata``, else the symbol table."""
     if layout.section(".gopclntab", "__gopclntab") is not None:
         return None
-    address: int | None = None
-    try:
-        syms = read_symbols(data, layout)
-        address = syms.find("runtime.epclntab") if syms is not None else None
-        if address is None:
-            found = find_moduledata(data, layout, tab)
-            address = None if isinstance(found, str) or not found.epclntab else found.epclntab
-    except GoMetadataError:
-        return None
+    address = module.epclntab if module is not None and module.epclntab else None
     if address is None:
+        try:
+            syms = read_symbols(data, layout)
+        except GoMetadataError:
+            return None
+        address = syms.find("runtime.epclntab") if syms is not None else None
+    if not address:
         return None
-    for part in layout.sections():
-        if part.file_size and part.address <= address <= part.address + part.file_size:
-            return part.offset + (address - part.address)
-    return None
+    last = layout.offset_of(address - 1)  # the table's last byte: epclntab may end a section
+    return None if last is None else last + 1
 
 
 def combine(first: Split | None, second: Split) -> Split:

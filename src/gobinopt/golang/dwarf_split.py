@@ -307,8 +307,9 @@ def split_dwarf_by_functions(
 ) -> Split | None:
     """:func:`split_dwarf` with FDEs going to the pclntab functions covering them.
 
-    ``text_guess`` is the ``.text``/``__text`` section address; the text start the function
-    entries are relative to is checked against the FDEs (:func:`frame_text_start`).
+    ``text_guess`` is ``runtime.text`` when the caller knows it (``moduledata.text``), else the
+    ``.text``/``__text`` section address; either way the text start the function entries are
+    relative to is checked against the FDEs (:func:`frame_text_start`).
     """
     dw = read_go_dwarf(data, layout)
     if dw is None:

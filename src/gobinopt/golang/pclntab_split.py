@@ -55,6 +55,7 @@ from gobinopt.binary.interface import Layout, Part
 from gobinopt.golang.attribution import NO_PACKAGE, Data, Split, TableSize, packages_of, u32_array
 from gobinopt.golang.interface import GoMetadataError, PclnTab
 from gobinopt.golang.pclntab import GO118_MAGIC, GO120_MAGIC, import_paths, word_array
+from gobinopt.golang.typedesc import find_moduledata
 
 # -- pclntab ------------------------------------------------------------------------------------
 
@@ -443,16 +444,16 @@ def _refs(offsets: list[int], funcs: list[int], none: int) -> _Refs:
 #: Go 1.27 gives the closure descriptors their own section: ``.go.func`` (ELF; inside relro
 #: ``.data.rel.ro.go.func`` when position independent), ``__go_func`` (Mach-O).
 GOFUNC_SECTIONS = (".go.func", ".data.rel.ro.go.func", "__go_func")
-_MODULE_SECTIONS = (".go.module", "__go_module")
-#: Word index of ``moduledata.minpc`` and ``moduledata.text`` (runtime/symtab.go: pcHeader, six
-#: slices of three words, findfunctab, minpc, maxpc, text).
-_MINPC_WORD, _TEXT_WORD = 20, 22
 
 
-def split_gofunc(data: Data, layout: Layout, tab: PclnTab) -> Split | None:
+def split_gofunc(
+    data: Data, layout: Layout, tab: PclnTab, text_start: int | None = None
+) -> Split | None:
     """The ``.go.func`` section split by package; None when the binary has none (Go < 1.27).
 
-    Raises GoMetadataError when the section lies outside the file.
+    ``text_start`` is ``runtime.text`` (function entries are offsets from it); without it, it
+    is read from ``runtime.moduledata`` (:func:`gobinopt.golang.typedesc.find_moduledata`), else
+    the text section's start. Raises GoMetadataError when the section lies outside the file.
     """
     sec = layout.section(*GOFUNC_SECTIONS)
     if sec is None or not sec.file_size:
@@ -460,12 +461,24 @@ def split_gofunc(data: Data, layout: Layout, tab: PclnTab) -> Split | None:
     if sec.end > len(data):
         raise GoMetadataError(f"{sec.name} runs past the end of the file")
     try:
-        return _split_gofunc(data, layout, tab, sec)
+        if text_start is None:
+            text_start = _text_start(data, layout, tab)
+        return _split_gofunc(data, layout, tab, sec, text_start)
     except (struct.error, IndexError, ValueError, OverflowError) as exc:
         raise GoMetadataError(f"{sec.name} is corrupt: {exc}") from None
 
 
-def _split_gofunc(data: Data, layout: Layout, tab: PclnTab, sec: Part) -> Split:
+def _text_start(data: Data, layout: Layout, tab: PclnTab) -> int:
+    """``runtime.text``: ``moduledata.text``, else the start of the text section (the same
+    unless an external linker put C code first)."""
+    found = find_moduledata(data, layout, tab)
+    if not isinstance(found, str):
+        return found.text
+    text = layout.section(".text", "__text")
+    return text.address if text is not None else 0
+
+
+def _split_gofunc(data: Data, layout: Layout, tab: PclnTab, sec: Part, text: int) -> Split:
     ptr = tab.ptr_size
     order = "<" if layout.little_endian else ">"
     count_ = sec.file_size // ptr
@@ -473,14 +486,7 @@ def _split_gofunc(data: Data, layout: Layout, tab: PclnTab, sec: Part) -> Split:
     index = {f.entry: i for i, f in enumerate(tab.functions)}
     sizes: dict[str, int] = defaultdict(int)
     tables: dict[str, int] = defaultdict(int)
-    best: list[int | None] = []
-    for text in _text_starts(data, layout, tab):
-        found = [index.get(w - text) for w in words]
-        if not best or sum(f is not None for f in found) > sum(f is not None for f in best):
-            best = found
-    if not best:
-        best = [None] * len(words)
-    for fn in best:
+    for fn in (index.get(w - text) for w in words):
         if fn is None:
             tables["funcval to no function"] += ptr
         else:
@@ -492,27 +498,3 @@ def _split_gofunc(data: Data, layout: Layout, tab: PclnTab, sec: Part) -> Split:
         packages=packages_of(sizes),
         tables=tuple(TableSize(k, v) for k, v in tables.items() if v),
     )
-
-
-def _text_starts(data: Data, layout: Layout, tab: PclnTab) -> list[int]:
-    """Candidate addresses of ``runtime.text`` (function entries are offsets from it): the
-    ``moduledata.text`` word when the module data is found and agrees with the pclntab, and
-    the start of the text section (they are the same unless an external linker put C first).
-    """
-    out: list[int] = []
-    module = layout.section(*_MODULE_SECTIONS)
-    pcln = layout.section(".gopclntab", "__gopclntab")
-    ptr = tab.ptr_size
-    if module is not None and pcln is not None and module.file_size >= (_TEXT_WORD + 1) * ptr:
-        order = "<" if layout.little_endian else ">"
-        raw = bytes(data[module.offset : module.offset + (_TEXT_WORD + 1) * ptr])
-        if len(raw) == (_TEXT_WORD + 1) * ptr:
-            md = word_array(raw, ptr, order)
-            header = pcln.address + (tab.offset - pcln.offset)
-            first = tab.functions[0].entry if tab.functions else 0
-            if md[0] == header and md[_MINPC_WORD] == md[_TEXT_WORD] + first:
-                out.append(md[_TEXT_WORD])
-    text = layout.section(".text", "__text")
-    if text is not None and text.address not in out:
-        out.append(text.address)
-    return out
